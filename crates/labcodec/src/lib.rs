@@ -1,0 +1,119 @@
+//! labcodec: the one small module behind which raftlab turns values into bytes.
+//!
+//! The course's labgob (Go `encoding/gob`) becomes [postcard] here: compact,
+//! deterministic, maintained (bincode is not). Everything that needs bytes goes
+//! through this crate, so the encoding can change in one place:
+//!
+//! - [`encode`] / [`decode`]: persisted Raft state and snapshots;
+//! - [`measure`]: the encoded length of an RPC message (what the simulator adds
+//!   to its byte counters) and a digest of those bytes (what it folds into the
+//!   trace hash), in one pass and without allocating;
+//! - [`Digest`]: the fixed, seedless 64-bit hash used for trace hashes.
+//!
+//! ```
+//! let bytes = labcodec::encode(&(7u64, "seven")).unwrap();
+//! let (n, s): (u64, String) = labcodec::decode(&bytes).unwrap();
+//! assert_eq!((n, s.as_str()), (7, "seven"));
+//! assert_eq!(labcodec::measure(&(7u64, "seven")).len, bytes.len());
+//! ```
+
+mod digest;
+
+pub use digest::{Digest, mix64};
+use serde::{Serialize, de::DeserializeOwned};
+
+/// What went wrong while encoding or decoding.
+pub type Error = postcard::Error;
+
+/// Encodes `value` with postcard.
+pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
+    postcard::to_stdvec(value)
+}
+
+/// Decodes a value that [`encode`] produced. Trailing bytes are an error, so a
+/// truncated or padded blob never decodes silently.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let (value, rest) = postcard::take_from_bytes(bytes)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::DeserializeBadEncoding)
+    }
+}
+
+/// The encoded length of a value and a digest of its encoded bytes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Measure {
+    /// Length of the postcard encoding, in bytes.
+    pub len: usize,
+    /// [`Digest`] of the postcard encoding.
+    pub digest: u64,
+}
+
+/// Measures `value`'s encoding without building it.
+///
+/// Panics if the value cannot be encoded: every message type the lab carries is
+/// plain data, so a failure here is a bug in the type, not in the caller's input.
+pub fn measure<T: Serialize + ?Sized>(value: &T) -> Measure {
+    postcard::serialize_with_flavor(value, MeasureFlavor::default())
+        .expect("a message type that postcard cannot encode")
+}
+
+/// A postcard output flavor that counts and digests bytes instead of storing them.
+#[derive(Default)]
+struct MeasureFlavor {
+    len: usize,
+    digest: Digest,
+}
+
+impl postcard::ser_flavors::Flavor for MeasureFlavor {
+    type Output = Measure;
+
+    fn try_extend(&mut self, data: &[u8]) -> postcard::Result<()> {
+        self.len += data.len();
+        self.digest.write(data);
+        Ok(())
+    }
+
+    fn try_push(&mut self, data: u8) -> postcard::Result<()> {
+        self.len += 1;
+        self.digest.write(&[data]);
+        Ok(())
+    }
+
+    fn finalize(self) -> postcard::Result<Measure> {
+        Ok(Measure {
+            len: self.len,
+            digest: self.digest.finish(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn measure_agrees_with_encode() {
+        let value = (u64::MAX, vec![1u8; 300], "x".repeat(5000), Some(-3i32));
+        let bytes = encode(&value).unwrap();
+        let m = measure(&value);
+        assert_eq!(m.len, bytes.len());
+        let mut d = Digest::default();
+        d.write(&bytes);
+        assert_eq!(m.digest, d.finish());
+    }
+
+    #[test]
+    fn decode_rejects_trailing_bytes() {
+        let mut bytes = encode(&5u32).unwrap();
+        bytes.push(0);
+        assert!(decode::<u32>(&bytes).is_err());
+    }
+
+    #[test]
+    fn decode_rejects_truncation() {
+        let bytes = encode(&"hello".to_string()).unwrap();
+        assert!(decode::<String>(&bytes[..3]).is_err());
+    }
+}

@@ -1,0 +1,223 @@
+//! Newtypes for the paper's quantities, and cheap shared bytes for commands
+//! and snapshots.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use std::fmt;
+use std::ops::Deref;
+use std::sync::Arc;
+
+/// A Raft term (Figure 2: `currentTerm`). Terms start at 0 and only grow.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Term(pub u64);
+
+/// A position in the log. The first command is at index 1; index 0 is the
+/// empty prefix (and the index of "no snapshot").
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct LogIndex(pub u64);
+
+/// A server's index in the cluster (the course's `me`).
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct NodeId(pub usize);
+
+/// A virtual instant: milliseconds since the run began. Never wall-clock time.
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(transparent)]
+pub struct Instant(pub u64);
+
+impl Term {
+    /// The next term.
+    pub fn next(self) -> Term {
+        Term(self.0 + 1)
+    }
+}
+
+impl LogIndex {
+    /// The index after this one.
+    pub fn next(self) -> LogIndex {
+        LogIndex(self.0 + 1)
+    }
+
+    /// The index before this one. Panics at 0: there is no entry before the
+    /// empty prefix, so asking for one is a bug.
+    pub fn prev(self) -> LogIndex {
+        LogIndex(
+            self.0
+                .checked_sub(1)
+                .expect("LogIndex(0) has no predecessor"),
+        )
+    }
+}
+
+impl Instant {
+    /// This instant plus `ms` milliseconds.
+    pub fn plus_ms(self, ms: u64) -> Instant {
+        Instant(self.0 + ms)
+    }
+
+    /// Milliseconds from `earlier` to `self` (0 if `earlier` is later).
+    pub fn ms_since(self, earlier: Instant) -> u64 {
+        self.0.saturating_sub(earlier.0)
+    }
+}
+
+impl fmt::Display for Term {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "T{}", self.0)
+    }
+}
+
+impl fmt::Display for LogIndex {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl fmt::Display for NodeId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "S{}", self.0)
+    }
+}
+
+impl fmt::Display for Instant {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{:03}s", self.0 / 1000, self.0 % 1000)
+    }
+}
+
+/// Immutable bytes that are cheap to clone: commands and snapshots are copied
+/// into many log entries, messages and apply records, and an `Arc` keeps that
+/// from being a copy of the payload each time. Encodes as a postcard byte
+/// string (length, then the bytes).
+#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Bytes(Arc<[u8]>);
+
+impl Bytes {
+    /// Empty bytes (no snapshot, no command).
+    pub fn new() -> Bytes {
+        Bytes::default()
+    }
+}
+
+impl Deref for Bytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl AsRef<[u8]> for Bytes {
+    fn as_ref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for Bytes {
+    fn from(v: Vec<u8>) -> Bytes {
+        Bytes(v.into())
+    }
+}
+
+impl From<&[u8]> for Bytes {
+    fn from(v: &[u8]) -> Bytes {
+        Bytes(v.into())
+    }
+}
+
+impl fmt::Debug for Bytes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Long payloads (5000-byte commands, snapshots) would drown a trace.
+        const SHOWN: usize = 16;
+        write!(f, "b\"")?;
+        for &b in self.0.iter().take(SHOWN) {
+            write!(f, "{}", std::ascii::escape_default(b))?;
+        }
+        if self.0.len() > SHOWN {
+            write!(f, "...({} bytes)", self.0.len())?;
+        }
+        write!(f, "\"")
+    }
+}
+
+impl Serialize for Bytes {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Bytes {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
+        d.deserialize_byte_buf(BytesVisitor)
+    }
+}
+
+struct BytesVisitor;
+
+impl<'de> serde::de::Visitor<'de> for BytesVisitor {
+    type Value = Bytes;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a byte string")
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+        Ok(Bytes::from(v))
+    }
+
+    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+        Ok(Bytes::from(v))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
+        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(b) = seq.next_element::<u8>()? {
+            v.push(b);
+        }
+        Ok(Bytes::from(v))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_round_trip_through_the_codec() {
+        let b = Bytes::from(vec![0u8, 1, 2, 255]);
+        let enc = labcodec::encode(&b).unwrap();
+        assert_eq!(
+            enc,
+            vec![4, 0, 1, 2, 255],
+            "a length prefix, then the raw bytes"
+        );
+        let back: Bytes = labcodec::decode(&enc).unwrap();
+        assert_eq!(back, b);
+    }
+
+    #[test]
+    fn newtypes_encode_as_their_number() {
+        assert_eq!(
+            labcodec::encode(&Term(300)).unwrap(),
+            labcodec::encode(&300u64).unwrap()
+        );
+        assert_eq!(LogIndex(5).next(), LogIndex(6));
+        assert_eq!(LogIndex(5).prev(), LogIndex(4));
+        assert_eq!(Instant(1500).to_string(), "1.500s");
+    }
+
+    #[test]
+    #[should_panic(expected = "no predecessor")]
+    fn index_zero_has_no_predecessor() {
+        let _ = LogIndex(0).prev();
+    }
+}
