@@ -1,0 +1,1 @@
+//! Unit tests: one input, exact effects, one rule of the paper per test.
