@@ -26,6 +26,7 @@ impl Raft {
         self.dirty = true;
         let index = self.log.last_index();
         leader.match_index[self.me.0] = index;
+        leader.next_index[self.me.0] = index.next();
         if leader.replicate_at.is_none() {
             leader.replicate_at = Some(self.now.plus_ms(self.tuning.start_batch_delay_ms));
         }
