@@ -15,7 +15,7 @@ use rand_chacha::rand_core::{Rng, SeedableRng};
 /// The effects buffer this Raft records into.
 pub(crate) type Out = Effects<Request>;
 
-/// The reference Raft server: Figure 2's state, one [`Role`], and nothing that
+/// The reference Raft server: Figure 2's state, one role, and nothing that
 /// touches the world. See the [crate docs](crate) for the flow of an input.
 #[derive(Debug)]
 pub struct Raft {
