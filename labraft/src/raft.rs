@@ -212,7 +212,10 @@ impl raftapi::Raft for Raft {
         if self.now >= self.role.next_deadline() {
             match self.role {
                 Role::Leader(_) => self.on_leader_timer(out),
-                _ => self.become_candidate(out),
+                _ => {
+                    trace!(self, "timer", "election timeout in {}", self.current_term);
+                    self.become_candidate(out);
+                }
             }
         }
         self.finish_input(out);

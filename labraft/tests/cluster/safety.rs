@@ -97,7 +97,7 @@ fn heal_and_commit(sim: &mut Sim) {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn three_servers_stay_safe(seed in any::<u64>(), actions in prop::collection::vec(action(), 0..300)) {
