@@ -143,3 +143,43 @@ fn one_of(sim: &mut Sim, n: usize, command: Bytes) -> u64 {
     }
     panic!("one() failed to reach agreement at {index}");
 }
+
+#[test]
+fn five_servers_elect_and_agree_on_a_lossy_network() {
+    // The course's 10 %-drop network (TestUnreliableAgree3C's setting): a
+    // leader within 5 s, then each of 20 commands on all five servers.
+    for seed in 0..5u64 {
+        let mut sim = Sim::new(5, seed, false);
+        let mut rng = 0x9E37_79B9_7F4A_7C15 ^ seed;
+        let mut waited = 0;
+        while sim.leader().is_none() {
+            sim.run_lossy(100, &mut rng);
+            waited += 100;
+            assert!(waited <= 5000, "seed {seed}: no leader within 5 s");
+        }
+        for k in 0..20u8 {
+            let mut agreed = false;
+            for _attempt in 0..5 {
+                let Some(leader) = sim.leader() else {
+                    sim.run_lossy(100, &mut rng);
+                    continue;
+                };
+                let Some(started) = sim.start(leader, Bytes::from(vec![k])) else {
+                    continue;
+                };
+                for _ in 0..100 {
+                    sim.run_lossy(20, &mut rng);
+                    if sim.applied_count(started.index.0) == 5 {
+                        break;
+                    }
+                }
+                if sim.committed.get(&started.index.0) == Some(&Bytes::from(vec![k])) {
+                    agreed = sim.applied_count(started.index.0) == 5;
+                    break;
+                }
+            }
+            assert!(agreed, "seed {seed}: command {k} not agreed by all");
+        }
+        sim.check_safety();
+    }
+}

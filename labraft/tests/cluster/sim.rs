@@ -385,6 +385,26 @@ impl Sim {
         self.now = until;
     }
 
+    /// An unreliable network (the course's 10 % request and 10 % reply loss):
+    /// every millisecond, each message in flight is delivered or lost, in a
+    /// shuffled order, for `ms` milliseconds. `rng` is a xorshift state.
+    pub fn run_lossy(&mut self, ms: u64, rng: &mut u64) {
+        for _ in 0..ms {
+            let mut batch: Vec<InFlight> = self.pool.drain(..).collect();
+            while !batch.is_empty() {
+                let k = (xorshift(rng) % batch.len() as u64) as usize;
+                self.pool.push_back(batch.swap_remove(k));
+                let last = self.pool.len() - 1;
+                if xorshift(rng) % 10 == 0 {
+                    self.drop_message(last);
+                } else {
+                    self.deliver(last);
+                }
+            }
+            self.advance(1);
+        }
+    }
+
     /// The live leaders, as (term, id).
     pub fn leaders_now(&self) -> Vec<(Term, NodeId)> {
         (0..self.peers())
@@ -447,4 +467,11 @@ fn check_log_matching(a: &raftapi::Inspection, b: &raftapi::Inspection) {
             "logs agree at a later index but not at {index}"
         );
     }
+}
+
+fn xorshift(state: &mut u64) -> u64 {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    *state
 }
