@@ -1,0 +1,166 @@
+//! Leader election (§5.2, §5.4.1): the role transitions, RequestVote on both
+//! sides, and the election timer.
+
+use crate::messages::{Request, RequestVoteArgs, RequestVoteReply};
+use crate::raft::{Out, Raft};
+use crate::role::{Leadership, Role, is_majority};
+use raftapi::{LogIndex, NodeId, Term};
+use std::collections::BTreeSet;
+
+impl Raft {
+    /// Becomes a follower in `term` (any role may; a leader only for a newer
+    /// term, since a term has at most one leader and it never abdicates).
+    /// A newer term clears the vote.
+    pub(crate) fn become_follower(&mut self, term: Term, leader_id: Option<NodeId>) {
+        assert!(term >= self.current_term, "following an older term");
+        let is_leader = matches!(self.role, Role::Leader(_));
+        assert!(
+            !(is_leader && term == self.current_term),
+            "a leader abdicating its own term"
+        );
+        if term > self.current_term {
+            self.current_term = term;
+            self.voted_for = None;
+            self.dirty = true;
+        }
+        let election_deadline = self.random_election_deadline();
+        self.role = Role::Follower {
+            election_deadline,
+            leader_id,
+        };
+    }
+
+    /// The election timer fired (§5.2): start a new term, vote for ourself and
+    /// ask everyone else. Legal from follower or candidate (a split vote).
+    pub(crate) fn become_candidate(&mut self, out: &mut Out) {
+        assert!(
+            !matches!(self.role, Role::Leader(_)),
+            "a leader campaigning"
+        );
+        self.current_term = self.current_term.next();
+        self.voted_for = Some(self.me);
+        self.dirty = true;
+        let election_deadline = self.random_election_deadline();
+        self.role = Role::Candidate {
+            election_deadline,
+            votes_granted: BTreeSet::from([self.me]),
+        };
+        trace!(
+            self,
+            "vote",
+            "campaigning in {} with log up to {}",
+            self.current_term,
+            self.log.last_index()
+        );
+        if is_majority(1, self.peers) {
+            self.become_leader(out);
+            return;
+        }
+        let args = RequestVoteArgs {
+            term: self.current_term,
+            candidate_id: self.me,
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+        };
+        for peer in self.others() {
+            out.call(peer, Request::RequestVote(args.clone()));
+        }
+    }
+
+    /// Won the election (§5.2): initialise Figure 2's leader state and assert
+    /// authority at once with a round of heartbeats.
+    pub(crate) fn become_leader(&mut self, out: &mut Out) {
+        let Role::Candidate { votes_granted, .. } = &self.role else {
+            panic!("only a candidate becomes leader");
+        };
+        assert!(
+            is_majority(votes_granted.len(), self.peers),
+            "leader without a majority"
+        );
+        let last = self.log.last_index();
+        let mut match_index = vec![LogIndex(0); self.peers];
+        match_index[self.me.0] = last;
+        self.role = Role::Leader(Leadership {
+            next_index: vec![last.next(); self.peers],
+            match_index,
+            heartbeat_due: self.now,
+            replicate_at: None,
+        });
+        trace!(
+            self,
+            "leader", "became leader of {} with log up to {}", self.current_term, last
+        );
+        self.broadcast_append(out);
+    }
+
+    /// Figure 2, RequestVote receiver. The caller already adopted a newer term.
+    /// Grants at most one vote per term (§5.2), only to a candidate whose log
+    /// is at least as up-to-date (§5.4.1), and resets the election timer when
+    /// it grants, so that a server that just voted does not campaign against
+    /// the candidate it chose.
+    pub(crate) fn handle_request_vote(&mut self, args: &RequestVoteArgs) -> RequestVoteReply {
+        let candidate = args.candidate_id;
+        let free = self.voted_for.is_none() || self.voted_for == Some(candidate);
+        let up_to_date = self
+            .log
+            .at_least_as_up_to_date(args.last_log_index, args.last_log_term);
+        let granted = args.term == self.current_term && free && up_to_date;
+        if granted {
+            if self.voted_for.is_none() {
+                self.voted_for = Some(candidate);
+                self.dirty = true;
+            }
+            let deadline = self.random_election_deadline();
+            if let Role::Follower {
+                election_deadline, ..
+            } = &mut self.role
+            {
+                *election_deadline = deadline;
+            }
+            trace!(
+                self,
+                "vote", "granted vote to {} in {}", candidate, self.current_term
+            );
+        } else {
+            trace!(
+                self,
+                "vote",
+                "refused {} in {} (stale={}, voted={:?}, up_to_date={})",
+                candidate,
+                args.term,
+                args.term < self.current_term,
+                self.voted_for,
+                up_to_date
+            );
+        }
+        RequestVoteReply {
+            term: self.current_term,
+            vote_granted: granted,
+        }
+    }
+
+    /// A vote came back in the current term. Counts it if still campaigning;
+    /// a majority wins (§5.2).
+    pub(crate) fn handle_request_vote_reply(
+        &mut self,
+        from: NodeId,
+        reply: &RequestVoteReply,
+        out: &mut Out,
+    ) {
+        let Role::Candidate { votes_granted, .. } = &mut self.role else {
+            return;
+        };
+        if !reply.vote_granted {
+            return;
+        }
+        votes_granted.insert(from);
+        let votes = votes_granted.len();
+        trace!(
+            self,
+            "vote", "got vote from {} in {} ({} of {})", from, self.current_term, votes, self.peers
+        );
+        if is_majority(votes, self.peers) {
+            self.become_leader(out);
+        }
+    }
+}

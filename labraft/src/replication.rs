@@ -1,0 +1,276 @@
+//! The leader's side of log replication (§5.3, §5.4.2, §7): accepting
+//! commands, sending AppendEntries and InstallSnapshot, reading their replies,
+//! advancing the commit index, and applying.
+
+use crate::messages::{AppendEntriesArgs, AppendEntriesReply, Entry, InstallSnapshotArgs, Request};
+use crate::raft::{Out, Raft};
+use crate::role::{Role, quorum_index};
+use raftapi::{ApplyMsg, Bytes, LogIndex, NodeId, Started};
+
+impl Raft {
+    /// The course's `Start`: a leader appends the command and schedules a send
+    /// shortly after, so that a burst of `start`s at one instant leaves as one
+    /// AppendEntries per peer. Anyone else declines.
+    pub(crate) fn maybe_append_command(
+        &mut self,
+        command: Bytes,
+        out: &mut Out,
+    ) -> Option<Started> {
+        let Role::Leader(leader) = &mut self.role else {
+            return None;
+        };
+        self.log.append(Entry {
+            term: self.current_term,
+            command,
+        });
+        self.dirty = true;
+        let index = self.log.last_index();
+        leader.match_index[self.me.0] = index;
+        leader.next_index[self.me.0] = index.next();
+        if leader.replicate_at.is_none() {
+            leader.replicate_at = Some(self.now.plus_ms(self.tuning.start_batch_delay_ms));
+        }
+        trace!(
+            self,
+            "append", "leader appended {} in {}", index, self.current_term
+        );
+        // A cluster of one commits on its own.
+        self.maybe_advance_commit(out);
+        Some(Started {
+            index,
+            term: self.current_term,
+        })
+    }
+
+    /// The leader's timer: a heartbeat round is due or a batch of new entries
+    /// is waiting. Either way every peer gets one AppendEntries (or snapshot).
+    pub(crate) fn on_leader_timer(&mut self, out: &mut Out) {
+        self.broadcast_append(out);
+    }
+
+    /// Sends every peer what it is missing, or an empty heartbeat, and restarts
+    /// the heartbeat interval (§5.2: heartbeats keep followers from campaigning).
+    pub(crate) fn broadcast_append(&mut self, out: &mut Out) {
+        for peer in self.others() {
+            self.send_append(peer, out);
+        }
+        let heartbeat_due = self.now.plus_ms(self.tuning.heartbeat_interval_ms);
+        let Role::Leader(leader) = &mut self.role else {
+            panic!("only a leader broadcasts AppendEntries");
+        };
+        leader.heartbeat_due = heartbeat_due;
+        leader.replicate_at = None;
+    }
+
+    /// Sends `peer` the entries from its `next_index` on (at most a tuned
+    /// number), or the snapshot if those entries are compacted (§7), and
+    /// advances `next_index` past what was sent so the next heartbeat does not
+    /// repeat it while it is in flight.
+    pub(crate) fn send_append(&mut self, peer: NodeId, out: &mut Out) {
+        let Role::Leader(leader) = &mut self.role else {
+            panic!("only a leader sends AppendEntries");
+        };
+        let next = leader.next_index[peer.0];
+        let snapshot_index = self.log.snapshot_index();
+        if next <= snapshot_index {
+            leader.next_index[peer.0] = snapshot_index.next();
+            trace!(
+                self,
+                "snapshot", "sending snapshot through {} to {}", snapshot_index, peer
+            );
+            out.call(
+                peer,
+                Request::InstallSnapshot(InstallSnapshotArgs {
+                    term: self.current_term,
+                    leader_id: self.me,
+                    last_included_index: snapshot_index,
+                    last_included_term: self.log.snapshot_term(),
+                    data: self.snapshot.clone(),
+                }),
+            );
+            return;
+        }
+        let prev_log_index = next.prev();
+        let prev_log_term = self
+            .log
+            .term_at(prev_log_index)
+            .expect("next index is after the snapshot");
+        let entries = self
+            .log
+            .entries_from(next, self.tuning.max_entries_per_append)
+            .to_vec();
+        leader.next_index[peer.0] = LogIndex(next.0 + entries.len() as u64);
+        out.call(
+            peer,
+            Request::AppendEntries(AppendEntriesArgs {
+                term: self.current_term,
+                leader_id: self.me,
+                prev_log_index,
+                prev_log_term,
+                entries,
+                leader_commit: self.commit_index,
+            }),
+        );
+    }
+
+    /// An AppendEntries of the current term resolved (`None`: the call failed).
+    pub(crate) fn handle_append_entries_reply(
+        &mut self,
+        peer: NodeId,
+        args: &AppendEntriesArgs,
+        reply: Option<&AppendEntriesReply>,
+        out: &mut Out,
+    ) {
+        match reply {
+            None => self.handle_append_failure(peer, args),
+            Some(reply) if reply.success => {
+                let matched = LogIndex(args.prev_log_index.0 + args.entries.len() as u64);
+                self.maybe_record_match(peer, matched, out);
+            }
+            Some(reply) => self.handle_append_rejection(peer, args, reply, out),
+        }
+    }
+
+    /// A lost AppendEntries: if it carried entries the peer has not
+    /// acknowledged, move `next_index` back so the next heartbeat resends them.
+    /// Not at once: the peer may be unreachable, and heartbeats pace retries.
+    fn handle_append_failure(&mut self, peer: NodeId, args: &AppendEntriesArgs) {
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let first_sent = args.prev_log_index.next();
+        let p = peer.0;
+        if !args.entries.is_empty()
+            && first_sent > leader.match_index[p]
+            && first_sent < leader.next_index[p]
+        {
+            leader.next_index[p] = first_sent;
+        }
+    }
+
+    /// Fast backup (§5.3's optimisation, as the course describes it): skip the
+    /// follower's whole conflicting term, or jump to its log's end, then retry
+    /// at once. A rejection at or below what the peer already matched is a
+    /// reordered, stale one and is ignored.
+    fn handle_append_rejection(
+        &mut self,
+        peer: NodeId,
+        args: &AppendEntriesArgs,
+        reply: &AppendEntriesReply,
+        out: &mut Out,
+    ) {
+        let backed = match reply.conflict_term {
+            None => reply.conflict_index,
+            Some(term) => self
+                .log
+                .last_index_of_term(term)
+                .map_or(reply.conflict_index, LogIndex::next),
+        };
+        let last = self.log.last_index();
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let p = peer.0;
+        if args.prev_log_index <= leader.match_index[p] {
+            return;
+        }
+        let target = backed.min(last.next()).max(leader.match_index[p].next());
+        if target >= leader.next_index[p] {
+            return;
+        }
+        leader.next_index[p] = target;
+        trace!(
+            self,
+            "append", "{} rejected at {}: backing up to {}", peer, args.prev_log_index, target
+        );
+        self.send_append(peer, out);
+    }
+
+    /// An InstallSnapshot of the current term resolved. Once delivered, the
+    /// peer holds everything through the snapshot (it either installed it or
+    /// had already committed past it).
+    pub(crate) fn handle_install_snapshot_reply(
+        &mut self,
+        peer: NodeId,
+        args: &InstallSnapshotArgs,
+        delivered: bool,
+        out: &mut Out,
+    ) {
+        if delivered {
+            self.maybe_record_match(peer, args.last_included_index, out);
+            return;
+        }
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let p = peer.0;
+        let retry_from = args.last_included_index.max(leader.match_index[p].next());
+        if retry_from < leader.next_index[p] {
+            leader.next_index[p] = retry_from;
+        }
+    }
+
+    /// `peer` holds the leader's log through `matched`: record it, commit what
+    /// a majority holds, and send more at once if the peer is still behind.
+    fn maybe_record_match(&mut self, peer: NodeId, matched: LogIndex, out: &mut Out) {
+        let last = self.log.last_index();
+        let Role::Leader(leader) = &mut self.role else {
+            return;
+        };
+        let p = peer.0;
+        if matched <= leader.match_index[p] {
+            return;
+        }
+        leader.match_index[p] = matched;
+        if leader.next_index[p] <= matched {
+            leader.next_index[p] = matched.next();
+        }
+        let behind = leader.next_index[p] <= last;
+        self.maybe_advance_commit(out);
+        if behind {
+            self.send_append(peer, out);
+        }
+    }
+
+    /// §5.3 and §5.4.2: commit the highest index a majority holds, but only if
+    /// it is from the current term (older entries then commit indirectly).
+    pub(crate) fn maybe_advance_commit(&mut self, out: &mut Out) {
+        let Role::Leader(leader) = &self.role else {
+            return;
+        };
+        let candidate = quorum_index(&leader.match_index);
+        if candidate <= self.commit_index || self.log.term_at(candidate) != Some(self.current_term)
+        {
+            return;
+        }
+        trace!(
+            self,
+            "commit", "leader committed through {} in {}", candidate, self.current_term
+        );
+        self.commit_index = candidate;
+        self.apply_committed(out);
+    }
+
+    /// Applies `last_applied + 1 ..= commit_index` in order, exactly once each
+    /// in this incarnation (Figure 2, "all servers").
+    pub(crate) fn apply_committed(&mut self, out: &mut Out) {
+        if self.last_applied >= self.commit_index {
+            return;
+        }
+        trace!(
+            self,
+            "apply",
+            "applying {} through {}",
+            self.last_applied.next(),
+            self.commit_index
+        );
+        while self.last_applied < self.commit_index {
+            let index = self.last_applied.next();
+            out.apply(ApplyMsg::Command {
+                index,
+                command: self.log.entry(index).command.clone(),
+            });
+            self.last_applied = index;
+        }
+    }
+}
