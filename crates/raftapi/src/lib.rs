@@ -25,8 +25,10 @@
 //! 1. **persist**: the last `persist` recorded during the input replaces the
 //!    stored state and snapshot (earlier ones in the same input are superseded);
 //! 2. **reply** (for `handle_request`) and **calls**, in the order recorded;
-//! 3. **applies**, in the order recorded;
-//! 4. **wake-up**: the last `wake_at` recorded replaces any pending one.
+//! 3. **wake-up**: the last `wake_at` recorded replaces any pending one;
+//! 4. **applies**, in the order recorded. (They come after the wake-up only
+//!    because consuming them may trigger a nested `snapshot` input, whose own
+//!    wake-up is the later one and must win.)
 //!
 //! So a Raft that records `persist` in the same input as a reply, a vote or an
 //! append that depends on it is crash-safe: nothing becomes visible to another

@@ -1,0 +1,59 @@
+//! A failed check: what the course's tester would have printed with `Fatalf`,
+//! and when, in virtual time.
+
+use labrpc::Time;
+use std::fmt;
+
+/// Why a test stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    /// A check of the course's tester failed (`Fatalf`, `t.Fatal`, `log.Fatalf`).
+    Check,
+    /// The Raft panicked.
+    Panic,
+    /// The run exceeded its event or virtual-time budget (a runaway Raft).
+    Hang,
+    /// A strict oracle or a scenario's liveness phase failed.
+    Oracle,
+}
+
+/// A test failure: the check that failed, in the course's words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    /// What kind of failure.
+    pub kind: Kind,
+    /// The check that failed, by the course's function name (`checkOneLeader`,
+    /// `one`, `applier`, ...).
+    pub check: &'static str,
+    /// The message, as the course's tester formats it.
+    pub message: String,
+    /// When it failed, in virtual time since the test began.
+    pub at: Time,
+}
+
+impl Failure {
+    /// A failed course check.
+    pub fn check(check: &'static str, message: impl Into<String>, at: Time) -> Failure {
+        Failure {
+            kind: Kind::Check,
+            check,
+            message: message.into(),
+            at,
+        }
+    }
+}
+
+impl fmt::Display for Failure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Fatal: {} [{} at {} virtual]",
+            self.message, self.check, self.at
+        )
+    }
+}
+
+impl std::error::Error for Failure {}
+
+/// What test bodies and checkers return: `Err` stops the test, like `Fatalf`.
+pub type Check<T = ()> = Result<T, Failure>;

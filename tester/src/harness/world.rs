@@ -1,0 +1,131 @@
+//! The simulator's outputs become Raft inputs; a Raft's effects are performed
+//! in the order of the raftapi contract: persist, reply and calls, wake-up,
+//! applies.
+
+use super::Tester;
+use labrpc::{CallId, Output, Time};
+use raftapi::{Effects, Instant, NodeId, Raft};
+
+/// Timer keys with this bit set belong to nodes; the others are task ids.
+const NODE_TIMER: u64 = 1 << 63;
+const NODE_SHIFT: u32 = 40;
+
+fn node_timer_key(node: usize, generation: u64) -> u64 {
+    NODE_TIMER | (node as u64) << NODE_SHIFT | generation
+}
+
+impl<R: Raft> Tester<R> {
+    pub(crate) fn on_output(&mut self, out: Output<R::Request, R::Reply>) {
+        let now = Instant(self.sim.now().0);
+        match out {
+            Output::Request {
+                call, end, name, ..
+            } => {
+                let from = self.end_owner[end.0 as usize].from;
+                let i = name.0;
+                let mut fx = self.take_effects();
+                let raft = self.nodes[i]
+                    .raft
+                    .as_mut()
+                    .expect("a registered server has a Raft");
+                let reply = raft.handle_request(now, NodeId(from), self.sim.request(call), &mut fx);
+                self.perform(i, fx, Some((call, reply)));
+            }
+            Output::Resolved {
+                end,
+                request,
+                reply,
+                ..
+            } => {
+                let owner = self.end_owner[end.0 as usize];
+                // A reply to a crashed incarnation goes nowhere, like a reply
+                // to a killed Go Raft's goroutine.
+                if self.nodes[owner.from].incarnation != owner.incarnation {
+                    return;
+                }
+                let mut fx = self.take_effects();
+                let Some(raft) = self.nodes[owner.from].raft.as_mut() else {
+                    self.return_effects(fx);
+                    return;
+                };
+                raft.handle_reply(now, NodeId(owner.to), request, reply, &mut fx);
+                self.perform(owner.from, fx, None);
+            }
+            Output::Timer { key } if key & NODE_TIMER != 0 => {
+                let i = ((key & !NODE_TIMER) >> NODE_SHIFT) as usize;
+                let generation = key & ((1 << NODE_SHIFT) - 1);
+                if self.nodes[i].wake_generation != generation {
+                    return; // superseded by a later wake_at
+                }
+                let mut fx = self.take_effects();
+                let Some(raft) = self.nodes[i].raft.as_mut() else {
+                    self.return_effects(fx);
+                    return;
+                };
+                raft.tick(now, &mut fx);
+                self.perform(i, fx, None);
+            }
+            Output::Timer { key } => self.run_task(key as usize),
+        }
+    }
+
+    /// Performs the effects of one input of server `i` (and answers `reply`'s
+    /// call), in the contract's order.
+    pub(crate) fn perform(
+        &mut self,
+        i: usize,
+        mut fx: Effects<R::Request>,
+        reply: Option<(CallId, R::Reply)>,
+    ) {
+        if let Some(p) = fx.take_persist() {
+            self.saved[i].raft_state = p.raft_state;
+            self.saved[i].snapshot = p.snapshot;
+        }
+        if let Some((call, reply)) = reply {
+            self.sim.complete(call, reply);
+        }
+        for (to, request) in fx.drain_calls() {
+            assert!(
+                to.0 < self.n,
+                "server {i} called S{} in a cluster of {}",
+                to.0,
+                self.n
+            );
+            let end = self.end_names[i][to.0].expect("a live server has ends");
+            self.sim.call(end, request);
+        }
+        if let Some(at) = fx.take_wake() {
+            let node = &mut self.nodes[i];
+            node.wake_generation += 1;
+            let key = node_timer_key(i, node.wake_generation);
+            self.sim.set_timer(Time(at.0), key);
+        }
+        if fx.applies().is_empty() {
+            self.return_effects(fx);
+            return;
+        }
+        let applies: Vec<_> = fx.drain_applies().collect();
+        self.return_effects(fx);
+        for msg in applies {
+            self.apply(i, msg);
+        }
+    }
+
+    /// The course's `Start(cmd)` on server i, as an input with effects.
+    pub fn start_on(&mut self, i: usize, command: raftapi::Bytes) -> Option<raftapi::Started> {
+        let now = Instant(self.sim.now().0);
+        self.nodes[i].raft.as_ref()?;
+        let mut fx = self.take_effects();
+        let raft = self.nodes[i].raft.as_mut().expect("checked above");
+        let started = raft.start(now, command, &mut fx);
+        self.perform(i, fx, None);
+        started
+    }
+
+    /// The course's `GetState()` on server i: (term, is leader), or `None`
+    /// when it is down.
+    pub fn get_state(&self, i: usize) -> Option<(u64, bool)> {
+        let (term, leader) = self.nodes[i].raft.as_ref()?.state();
+        Some((term.0, leader))
+    }
+}

@@ -1,0 +1,58 @@
+//! tester: the MIT 6.5840 Raft tester (labs 3A-3D), ported to run in virtual
+//! time on the labrpc simulator, for any Raft that implements
+//! [`raftapi::Raft`].
+//!
+//! ```text
+//!  test body (suite) ──> Tester: checks, one, wait, crash, restart, sleep
+//!                          │  sleep = run the world until a virtual deadline
+//!                          ▼
+//!  labrpc::Sim outputs ──> Raft inputs (handle_request, handle_reply, tick)
+//!  Raft effects ─────────> persist (saved[i]), calls (sim.call), wake-ups
+//!                          (timers), applies (the appliers' checks)
+//! ```
+//!
+//! # Modules
+//! - [`harness`]: [`Tester`], the course's config: wiring, crash and
+//!   restart, the event loop, effects performed in the raftapi order.
+//! - [`applier`]: the appliers and their checks (`checkLogs`, `ingestSnap`).
+//! - [`checks`]: `checkOneLeader`, `checkTerms`, `checkNoLeader`,
+//!   `checkNoAgreement`, `nCommitted`, `wait`.
+//! - [`one`]: `one()` as a resumable state machine; [`tasks`]: background
+//!   goroutines as actors; [`churn`]: the churn clients.
+//! - [`stats`]: begin and summary lines, the 120 s limit, counters.
+//! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
+//! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
+//!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
+//! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
+//!   [`failure`]: a failed check in the course's words.
+//!
+//! # Testing your Raft
+//! ```ignore
+//! // tests/raft.rs in your crate:
+//! tester::raft_tests!(my_crate::MyRaft);
+//! ```
+//! then `cargo test -- 3A`, `cargo test -- TestBackup3B`,
+//! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2024 cargo test`.
+
+pub mod applier;
+pub mod cargo;
+pub mod checks;
+pub mod churn;
+pub mod cmd;
+pub mod edition;
+pub mod failure;
+pub mod harness;
+pub mod one;
+pub mod registry;
+pub mod runner;
+pub mod seeds;
+pub mod stats;
+pub mod suite;
+pub mod tasks;
+
+pub use edition::Edition;
+pub use failure::{Check, Failure};
+pub use harness::{Budget, Factory, Setup, Tester};
+pub use raftapi;
+pub use registry::{TESTS, TestDef};
+pub use runner::{Outcome, RunSpec, run};

@@ -1,0 +1,165 @@
+//! The 28 tests: names, parts, labels and set-up, as data. The bodies live
+//! in [`crate::suite`]; [`find`] and [`select`] resolve the names users type.
+
+use crate::edition::Edition;
+use crate::harness::Setup;
+use std::fmt;
+
+/// A part of the lab.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Part {
+    /// Leader election.
+    A,
+    /// Log replication.
+    B,
+    /// Persistence.
+    C,
+    /// Log compaction (snapshots).
+    D,
+}
+
+impl fmt::Display for Part {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = match self {
+            Part::A => 'A',
+            Part::B => 'B',
+            Part::C => 'C',
+            Part::D => 'D',
+        };
+        write!(f, "3{c}")
+    }
+}
+
+/// Whether a test's network starts reliable.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Network {
+    /// Reliable in both editions.
+    Reliable,
+    /// Unreliable in both editions.
+    Unreliable,
+    /// Reliable in 2024, unreliable in 2025 (§7.3(1)).
+    ReliableIn2024,
+}
+
+impl Network {
+    /// Whether the network is reliable in `edition`.
+    pub fn reliable(self, edition: Edition) -> bool {
+        match self {
+            Network::Reliable => true,
+            Network::Unreliable => false,
+            Network::ReliableIn2024 => edition == Edition::Y2024,
+        }
+    }
+}
+
+/// One of the course's tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TestDef {
+    /// The Go name, e.g. `TestFigure8Unreliable3C`.
+    pub name: &'static str,
+    /// The part.
+    pub part: Part,
+    /// Servers in the cluster.
+    pub servers: usize,
+    /// Network kind.
+    pub network: Network,
+    /// Whether the snapshot applier is used.
+    pub snapshot: bool,
+}
+
+impl TestDef {
+    /// The cluster set-up in `edition`.
+    pub fn setup(&self, edition: Edition) -> Setup {
+        Setup {
+            servers: self.servers,
+            reliable: self.network.reliable(edition),
+            snapshot: self.snapshot,
+        }
+    }
+
+    /// The position of the test in the suite (Go file order).
+    pub fn position(&self) -> usize {
+        TESTS
+            .iter()
+            .position(|t| t.name == self.name)
+            .expect("a registered test")
+    }
+}
+
+const fn def(
+    name: &'static str,
+    part: Part,
+    servers: usize,
+    network: Network,
+    snapshot: bool,
+) -> TestDef {
+    TestDef {
+        name,
+        part,
+        servers,
+        network,
+        snapshot,
+    }
+}
+
+use Network::{Reliable as R, ReliableIn2024 as R24, Unreliable as U};
+use Part::{A, B, C, D};
+
+/// Every test, in the Go file's order.
+pub static TESTS: [TestDef; 28] = [
+    def("TestInitialElection3A", A, 3, R, false),
+    def("TestReElection3A", A, 3, R, false),
+    def("TestManyElections3A", A, 7, R, false),
+    def("TestBasicAgree3B", B, 3, R, false),
+    def("TestRPCBytes3B", B, 3, R, false),
+    def("TestFollowerFailure3B", B, 3, R, false),
+    def("TestLeaderFailure3B", B, 3, R, false),
+    def("TestFailAgree3B", B, 3, R, false),
+    def("TestFailNoAgree3B", B, 5, R, false),
+    def("TestConcurrentStarts3B", B, 3, R, false),
+    def("TestRejoin3B", B, 3, R, false),
+    def("TestBackup3B", B, 5, R, false),
+    def("TestCount3B", B, 3, R, false),
+    def("TestPersist13C", C, 3, R, false),
+    def("TestPersist23C", C, 5, R, false),
+    def("TestPersist33C", C, 3, R, false),
+    def("TestFigure83C", C, 5, R, false),
+    def("TestUnreliableAgree3C", C, 5, U, false),
+    def("TestFigure8Unreliable3C", C, 5, U, false),
+    def("TestReliableChurn3C", C, 5, R, false),
+    def("TestUnreliableChurn3C", C, 5, U, false),
+    def("TestSnapshotBasic3D", D, 3, R, true),
+    def("TestSnapshotInstall3D", D, 3, R, true),
+    def("TestSnapshotInstallUnreliable3D", D, 3, U, true),
+    def("TestSnapshotInstallCrash3D", D, 3, R, true),
+    def("TestSnapshotInstallUnCrash3D", D, 3, U, true),
+    def("TestSnapshotAllCrash3D", D, 3, R24, true),
+    def("TestSnapshotInit3D", D, 3, R24, true),
+];
+
+/// The test with exactly this name (2A-2D spellings accepted).
+pub fn find(name: &str) -> Option<&'static TestDef> {
+    let name = modern_name(name);
+    TESTS.iter().find(|t| t.name == name)
+}
+
+/// The tests a filter selects, as `cargo test` would: a part (`3B`, or the
+/// pre-2024 `2B`), or a substring of the Go names. `""` selects all.
+pub fn select(filter: &str) -> Vec<&'static TestDef> {
+    let filter = modern_name(filter.trim());
+    TESTS
+        .iter()
+        .filter(|t| t.name.contains(filter.as_str()))
+        .collect()
+}
+
+/// Rewrites the 2023 part names (2A-2D) to 3A-3D: many write-ups use them.
+fn modern_name(s: &str) -> String {
+    let b = s.as_bytes();
+    let n = b.len();
+    if n >= 2 && b[n - 2] == b'2' && matches!(b[n - 1], b'A'..=b'D') {
+        format!("{}3{}", &s[..n - 2], b[n - 1] as char)
+    } else {
+        s.to_string()
+    }
+}

@@ -1,0 +1,131 @@
+//! Running one test on one seed: set-up, body, end line, and every way it can
+//! end (passed, a check failed, the Raft panicked, a budget ran out) turned
+//! into an [`Outcome`]. Nothing here lets a Raft's panic escape.
+
+use crate::edition::Edition;
+use crate::failure::{Failure, Kind};
+use crate::harness::{Budget, Factory, Tester};
+use crate::registry::TestDef;
+use crate::seeds::{replay_command, show_seed, test_seed};
+use crate::stats::Summary;
+use labrpc::Time;
+use raftapi::Raft;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// What to run.
+#[derive(Clone, Copy, Debug)]
+pub struct RunSpec {
+    /// The test.
+    pub test: &'static TestDef,
+    /// The user seed (the test's simulator seed derives from it and the name).
+    pub seed: u64,
+    /// The edition.
+    pub edition: Edition,
+    /// Runaway limits.
+    pub budget: Budget,
+}
+
+/// How one run ended.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The test's Go name.
+    pub test: &'static str,
+    /// The user seed.
+    pub seed: u64,
+    /// The edition.
+    pub edition: Edition,
+    /// `Ok` with the summary columns if it passed.
+    pub result: Result<Summary, Failure>,
+    /// The trace hash at the end of the run.
+    pub trace_hash: u64,
+    /// Simulator events processed.
+    pub events: u64,
+    /// Virtual time at the end of the run.
+    pub virtual_ms: u64,
+    /// What the course's tester printed (begin, summary, warnings).
+    pub lines: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether the test passed.
+    pub fn passed(&self) -> bool {
+        self.result.is_ok()
+    }
+
+    /// The failure report: test, seed, virtual time, the check in the course's
+    /// words, and the replay command.
+    pub fn report(&self) -> Option<String> {
+        let f = self.result.as_ref().err()?;
+        let what = match f.kind {
+            Kind::Check => "check failed",
+            Kind::Panic => "Raft panicked",
+            Kind::Hang => "runaway",
+            Kind::Oracle => "oracle failed",
+        };
+        Some(format!(
+            "FAIL {} seed={} edition={} at {} virtual: {what} in {}: {}\n  replay: {}",
+            self.test,
+            show_seed(self.seed),
+            self.edition,
+            f.at,
+            f.check,
+            f.message,
+            replay_command(self.test, self.seed, self.edition)
+        ))
+    }
+}
+
+/// Runs one test on one seed with Rafts made by `factory`.
+pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
+    let def = spec.test;
+    let mut slot: Option<Tester<R>> = None;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let seed = test_seed(spec.seed, def.name);
+        let tester = slot.insert(Tester::new(
+            def.setup(spec.edition),
+            spec.edition,
+            seed,
+            factory,
+        ));
+        tester.set_budget(spec.budget);
+        crate::suite::run_body(def.name, tester)
+    }));
+    let (trace_hash, events, now, mut lines) = match &slot {
+        Some(t) => (t.trace_hash(), t.events(), t.now(), t.lines().to_vec()),
+        None => (0, 0, Time::ZERO, Vec::new()),
+    };
+    let result = match result {
+        Ok(Ok(summary)) => Ok(summary),
+        Ok(Err(failure)) => Err(failure),
+        Err(payload) => Err(Failure {
+            kind: Kind::Panic,
+            check: "panic",
+            message: panic_message(payload.as_ref()),
+            at: now,
+        }),
+    };
+    if let Err(f) = &result {
+        lines.push(format!("Fatal: {}", f.message));
+    }
+    Outcome {
+        test: def.name,
+        seed: spec.seed,
+        edition: spec.edition,
+        result,
+        trace_hash,
+        events,
+        virtual_ms: now.0,
+        lines,
+    }
+}
+
+/// The text of a panic payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
