@@ -13,6 +13,13 @@ impl<R: Raft> Tester<R> {
     /// `checkOneLeader()`: up to 10 rounds of 450-549 ms; fails on two
     /// leaders in one term; returns the leader of the highest term.
     pub fn check_one_leader(&mut self) -> Check<usize> {
+        self.note("check", format_args!("checkOneLeader begins"));
+        let leader = self.check_one_leader_rounds()?;
+        self.note("check", format_args!("checkOneLeader: S{leader} leads"));
+        Ok(leader)
+    }
+
+    fn check_one_leader_rounds(&mut self) -> Check<usize> {
         for _ in 0..10 {
             let ms = 450 + self.rand(100);
             self.sleep(ms)?;

@@ -114,11 +114,18 @@ impl<R: Raft> Tester<R> {
     /// `one(cmd, expectedServers, retry)`: submits `cmd` and waits until at
     /// least `expected` servers applied it; returns its index.
     pub fn one(&mut self, cmd: Cmd, expected: usize, retry: bool) -> Check<u64> {
+        self.note(
+            "check",
+            format_args!("one({cmd}, {expected}, {retry}) begins"),
+        );
         let mut one = One::new(cmd, expected, retry, self.now());
         loop {
             match one.step(self)? {
                 Step::Sleep(ms) => self.sleep(ms)?,
-                Step::Done(index) => return Ok(index),
+                Step::Done(index) => {
+                    self.note("check", format_args!("one: committed at index {index}"));
+                    return Ok(index);
+                }
             }
         }
     }

@@ -105,6 +105,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         }),
     };
     if let Err(f) = &result {
+        tracing::error!(target: "tester", t = now.0, topic = "failure", "{}: {}", f.check, f.message);
         lines.push(format!("Fatal: {}", f.message));
     }
     Outcome {

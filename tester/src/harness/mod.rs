@@ -314,6 +314,12 @@ impl<R: Raft> Tester<R> {
         Err(f)
     }
 
+    /// Emits a tester event (disconnect, crash, check begin/end, ...) for
+    /// trace viewers: `tracing` target `tester`, fields `t` and `topic`.
+    pub(crate) fn note(&self, topic: &'static str, what: std::fmt::Arguments<'_>) {
+        tracing::info!(target: "tester", t = self.sim.now().0, topic, "{what}");
+    }
+
     pub(crate) fn take_effects(&mut self) -> Effects<R::Request> {
         self.effects_pool.pop().unwrap_or_default()
     }

@@ -14,6 +14,7 @@ impl<R: Raft> Tester<R> {
     pub fn connect(&mut self, i: usize) {
         self.connected[i] = true;
         self.sim.record_external(1, i as u64);
+        self.note("connect", format_args!("connect S{i}"));
         for j in 0..self.n {
             if self.connected[j] {
                 if let Some(end) = self.end_names[i][j] {
@@ -31,6 +32,7 @@ impl<R: Raft> Tester<R> {
     pub fn disconnect(&mut self, i: usize) {
         self.connected[i] = false;
         self.sim.record_external(2, i as u64);
+        self.note("disconnect", format_args!("disconnect S{i}"));
         for j in 0..self.n {
             if let Some(end) = self.end_names[i][j] {
                 self.sim.enable(end, false);
@@ -56,7 +58,9 @@ impl<R: Raft> Tester<R> {
         self.disconnect(i);
         self.sim.delete_server(ServerName(i));
         self.sim.record_external(3, i as u64);
-        self.nodes[i].raft = None;
+        if self.nodes[i].raft.take().is_some() {
+            self.note("crash", format_args!("crash S{i}"));
+        }
     }
 
     /// 2025 `ShutdownServer(i)`: `DisconnectAll`, `DeleteServer`, kill. The
@@ -160,6 +164,10 @@ impl<R: Raft> Tester<R> {
             now: Instant(self.sim.now().0),
         };
         self.sim.record_external(4, i as u64);
+        self.note(
+            "restart",
+            format_args!("start S{i} (incarnation {incarnation})"),
+        );
         let mut fx = self.take_effects();
         let raft = (self.factory)(config, self.saved[i].clone(), &mut fx);
         self.nodes[i].raft = Some(raft);
