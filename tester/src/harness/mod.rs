@@ -230,6 +230,15 @@ impl<R: Raft> Tester<R> {
         (self.rng.next_u64() >> 1) as i64
     }
 
+    /// The course's `randstring(n)`: n characters of the base64-URL alphabet.
+    pub fn rand_string(&mut self, n: usize) -> String {
+        const ALPHABET: &[u8; 64] =
+            b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        (0..n)
+            .map(|_| ALPHABET[self.rng.below(64) as usize] as char)
+            .collect()
+    }
+
     /// The course's `setunreliable` / `SetReliable`.
     pub fn set_reliable(&mut self, reliable: bool) {
         self.reliable = reliable;
