@@ -21,6 +21,7 @@
 //!   goroutines as actors; [`churn`]: the churn clients.
 //! - [`stats`]: begin and summary lines, the 120 s limit, counters.
 //! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
+//! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
@@ -44,6 +45,7 @@ pub mod failure;
 pub mod harness;
 pub mod one;
 pub mod registry;
+pub mod regressions;
 pub mod runner;
 pub mod seeds;
 pub mod stats;
