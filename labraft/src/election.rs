@@ -1,6 +1,7 @@
 //! Leader election (§5.2, §5.4.1): the role transitions, RequestVote on both
 //! sides, and the election timer.
 
+use crate::bugs::Bug;
 use crate::messages::{Request, RequestVoteArgs, RequestVoteReply};
 use crate::raft::{Out, Raft};
 use crate::role::{Leadership, Role, is_majority};
@@ -22,6 +23,11 @@ impl Raft {
             self.current_term = term;
             self.voted_for = None;
             self.dirty = true;
+        }
+        if self.bugs.has(Bug::StaleMatchIndex)
+            && let Role::Leader(leader) = &self.role
+        {
+            self.stale_match_index = leader.match_index.clone();
         }
         let election_deadline = self.random_election_deadline();
         self.role = Role::Follower {
@@ -79,6 +85,18 @@ impl Raft {
         );
         let last = self.log.last_index();
         let mut match_index = vec![LogIndex(0); self.peers];
+        // Bug::StaleMatchIndex models a leader that reinitialises next_index
+        // but not match_index on election (Figure 2: "reinitialized after
+        // election", match_index to 0), so it keeps what its previous
+        // leadership learned. Capped at the log's end, as a commit loop
+        // `for n := lastLogIndex; n > commitIndex; n--` would read it.
+        if self.bugs.has(Bug::StaleMatchIndex) && !self.stale_match_index.is_empty() {
+            match_index = self
+                .stale_match_index
+                .iter()
+                .map(|&m| m.min(last))
+                .collect();
+        }
         match_index[self.me.0] = last;
         self.role = Role::Leader(Leadership {
             next_index: vec![last.next(); self.peers],
@@ -100,13 +118,25 @@ impl Raft {
     /// the candidate it chose.
     pub(crate) fn handle_request_vote(&mut self, args: &RequestVoteArgs) -> RequestVoteReply {
         let candidate = args.candidate_id;
-        let free = self.voted_for.is_none() || self.voted_for == Some(candidate);
+        // Bug::DoubleVote models a receiver that does not check voted_for
+        // before granting (§5.2: "at most one candidate in a given term"), so
+        // it grants a second candidate of the same term. The first vote is
+        // still the one recorded.
+        let free = self.voted_for.is_none()
+            || self.voted_for == Some(candidate)
+            || self.bugs.has(Bug::DoubleVote);
+        // Bug::VoteWithoutUpToDateCheck models a receiver that skips §5.4.1's
+        // check, so a candidate missing committed entries can win.
         let up_to_date = self
             .log
-            .at_least_as_up_to_date(args.last_log_index, args.last_log_term);
-        let granted = args.term == self.current_term && free && up_to_date;
+            .at_least_as_up_to_date(args.last_log_index, args.last_log_term)
+            || self.bugs.has(Bug::VoteWithoutUpToDateCheck);
+        // Bug::GrantEveryVote grants whatever the term, vote or log: a gross
+        // bug for negative tests (it breaks §5.1, §5.2 and §5.4.1 at once).
+        let granted = (args.term == self.current_term && free && up_to_date)
+            || self.bugs.has(Bug::GrantEveryVote);
         if granted {
-            if self.voted_for.is_none() {
+            if self.voted_for.is_none() && args.term == self.current_term {
                 self.voted_for = Some(candidate);
                 self.dirty = true;
             }

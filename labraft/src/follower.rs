@@ -1,6 +1,7 @@
 //! The receiving side of replication: AppendEntries (Figure 2, §5.3) and
 //! InstallSnapshot (§7), and the service's own `snapshot` call.
 
+use crate::bugs::Bug;
 use crate::messages::{
     AppendEntriesArgs, AppendEntriesReply, Entry, InstallSnapshotArgs, InstallSnapshotReply,
 };
@@ -24,6 +25,21 @@ impl Raft {
         self.become_follower(self.current_term, Some(leader_id));
     }
 
+    /// Another leader of this server's own term spoke to it while it leads.
+    /// Election Safety (§5.2) makes that impossible, so without bugs it is a
+    /// panic. With a bug injected the cluster may well elect two leaders in a
+    /// term, and it is the tester that must notice: this leader refuses the
+    /// rival and keeps leading (see the bugs module on relaxed asserts).
+    fn is_rival_leader(&self) -> bool {
+        let leading = matches!(self.role, Role::Leader(_));
+        assert!(
+            !leading || !self.bugs.is_empty(),
+            "two leaders in {}",
+            self.current_term
+        );
+        leading
+    }
+
     /// Figure 2, AppendEntries receiver. The caller already adopted a newer term.
     pub(crate) fn handle_append_entries(
         &mut self,
@@ -31,10 +47,20 @@ impl Raft {
         args: &AppendEntriesArgs,
         out: &mut Out,
     ) -> AppendEntriesReply {
-        if args.term < self.current_term {
+        // Bug::AcceptStaleAppend models a receiver that skips step 1 ("reply
+        // false if term < currentTerm"): a deposed leader's entries are taken.
+        let stale = args.term < self.current_term && !self.bugs.has(Bug::AcceptStaleAppend);
+        if stale || self.is_rival_leader() {
             return self.append_reply(false, None, LogIndex(0));
         }
+        let election_deadline = self.role.next_deadline();
         self.follow(from);
+        // Bug::NoTimerResetOnAppend models a follower that does not restart its
+        // election timer when a current leader's AppendEntries arrives (§5.2),
+        // so it campaigns against a live leader every timeout.
+        if self.bugs.has(Bug::NoTimerResetOnAppend) {
+            self.role.set_election_deadline(election_deadline);
+        }
         // Entries up to the snapshot are committed, so they match the leader's
         // (Log Matching, Leader Completeness): check from the snapshot on.
         let snapshot_index = self.log.snapshot_index();
@@ -72,9 +98,22 @@ impl Raft {
             );
             return self.append_reply(false, Some(held), first);
         }
-        self.merge_entries(prev, entries);
+        if self.bugs.has(Bug::TruncateOnEveryAppend) {
+            self.replace_after(prev, entries);
+        } else {
+            self.merge_entries(prev, entries);
+        }
         let last_new = LogIndex(args.prev_log_index.0 + args.entries.len() as u64);
-        let commit = args.leader_commit.min(last_new);
+        // Bug::CommitPastLastNew models step 5 written as
+        // `min(leaderCommit, lastLogIndex)` instead of the index of the last
+        // new entry: entries after those sent, perhaps from an old term and
+        // about to be overwritten, are committed.
+        let commit_bound = if self.bugs.has(Bug::CommitPastLastNew) {
+            self.log.last_index()
+        } else {
+            last_new
+        };
+        let commit = args.leader_commit.min(commit_bound);
         if commit > self.commit_index {
             trace!(
                 self,
@@ -95,8 +134,10 @@ impl Raft {
             match self.log.term_at(index) {
                 Some(term) if term == entry.term => continue,
                 Some(_) => {
+                    // Relaxed with bugs on: a buggy leader may overwrite a
+                    // committed entry, which the tester must catch.
                     assert!(
-                        index > self.commit_index,
+                        index > self.commit_index || !self.bugs.is_empty(),
                         "conflict at committed index {index}"
                     );
                     trace!(self, "append", "conflict at {}: truncating", index);
@@ -117,6 +158,19 @@ impl Raft {
             );
             return;
         }
+    }
+
+    /// Bug::TruncateOnEveryAppend: `log = append(log[:prev+1], entries...)`.
+    /// It models a receiver that truncates after `prev` on every
+    /// AppendEntries instead of only at a conflict (Figure 2 step 3), so a
+    /// reordered, older AppendEntries removes entries a newer one added and
+    /// the leader already counted.
+    fn replace_after(&mut self, prev: LogIndex, entries: &[Entry]) {
+        self.log.truncate_from(prev.next());
+        for entry in entries {
+            self.log.append(entry.clone());
+        }
+        self.dirty = true;
     }
 
     fn append_reply(
@@ -146,12 +200,22 @@ impl Raft {
         let reply = |raft: &Raft| InstallSnapshotReply {
             term: raft.current_term,
         };
-        if args.term < self.current_term {
+        if args.term < self.current_term || self.is_rival_leader() {
             return reply(self);
         }
         self.follow(from);
         let index = args.last_included_index;
-        if index <= self.commit_index {
+        // Bug::SnapshotMovesBackwards models a receiver that installs any
+        // snapshot newer than its own snapshot, even one its commit index has
+        // passed (§7: a snapshot that describes a prefix of the log is old
+        // news), so commit_index and last_applied move backwards and the
+        // service is handed older state.
+        let old_news = if self.bugs.has(Bug::SnapshotMovesBackwards) {
+            index <= self.log.snapshot_index()
+        } else {
+            index <= self.commit_index
+        };
+        if old_news {
             trace!(
                 self,
                 "snapshot", "ignored snapshot through {} (committed {})", index, self.commit_index
@@ -192,7 +256,17 @@ impl Raft {
             );
             return false;
         }
-        let term = self.log.term_at(index).expect("applied entries are held");
+        // Bug::ApplyPastCommit hands the service entries not yet committed; a
+        // snapshot of them must not move the base past the commit index.
+        if self.bugs.has(Bug::ApplyPastCommit) && index > self.commit_index {
+            return false;
+        }
+        let Some(term) = self.log.term_at(index) else {
+            // Relaxed with bugs on: a buggy truncation can remove entries the
+            // service already has.
+            assert!(!self.bugs.is_empty(), "applied entries are held");
+            return false;
+        };
         self.log.compact_to(index, term);
         self.snapshot = data;
         self.dirty = true;

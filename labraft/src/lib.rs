@@ -25,6 +25,7 @@
 //! # Modules
 //! - [`messages`]: the RPC request and reply enums and the log [`Entry`].
 //! - [`tuning`]: [`Tuning`], the named timeouts.
+//! - [`bugs`]: [`Bug`] and [`Bugs`], injectable classic mistakes (off by default).
 //! - `raft`: the [`Raft`] value, `make`, the input dispatcher, invariants.
 //! - `role`: the role enum that owns leader- and candidate-only state.
 //! - `election`: `become_*` transitions and RequestVote (§5.2, §5.4.1).
@@ -73,6 +74,7 @@ macro_rules! trace {
     };
 }
 
+pub mod bugs;
 mod durable;
 mod election;
 mod follower;
@@ -86,6 +88,7 @@ pub mod tuning;
 #[cfg(test)]
 mod tests;
 
+pub use bugs::{Bug, Bugs, UnknownBug};
 pub use messages::{
     AppendEntriesArgs, AppendEntriesReply, Entry, InstallSnapshotArgs, InstallSnapshotReply, Reply,
     Request, RequestVoteArgs, RequestVoteReply,

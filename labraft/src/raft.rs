@@ -1,6 +1,7 @@
 //! The server value, its construction and restart, the input dispatcher, and
 //! the bookkeeping every input ends with (persist, wake-up, invariants).
 
+use crate::bugs::{Bug, Bugs};
 use crate::durable::{decode_state, encode_state};
 use crate::log::Log;
 use crate::messages::{Reply, Request};
@@ -22,6 +23,8 @@ pub struct Raft {
     pub(crate) me: NodeId,
     pub(crate) peers: usize,
     pub(crate) tuning: Tuning,
+    /// The injected bugs (none by default; see [`crate::bugs`]).
+    pub(crate) bugs: Bugs,
     /// This incarnation's private random stream (election timeouts only).
     rng: ChaCha8Rng,
     /// The time of the input being handled.
@@ -46,12 +49,28 @@ pub struct Raft {
     persisted_len: usize,
     /// The wake-up the driver holds for us, to avoid re-recording it.
     scheduled_wake: Option<Instant>,
+    /// The `match_index` of this incarnation's last leadership, kept only for
+    /// [`Bug::StaleMatchIndex`] (empty otherwise).
+    pub(crate) stale_match_index: Vec<LogIndex>,
 }
 
 impl Raft {
     /// Makes a server with explicit [`Tuning`], restoring from `persisted`.
     /// Records the first wake-up (the election timeout).
     pub fn make_with(config: Config, persisted: Persisted, tuning: Tuning, out: &mut Out) -> Raft {
+        Raft::make_with_bugs(config, persisted, tuning, Bugs::default(), out)
+    }
+
+    /// Makes a server with explicit [`Tuning`] and injected [`Bugs`] (see
+    /// [`crate::bugs`]). With [`Bugs::default`] it is exactly
+    /// [`make_with`](Raft::make_with).
+    pub fn make_with_bugs(
+        config: Config,
+        persisted: Persisted,
+        tuning: Tuning,
+        bugs: Bugs,
+        out: &mut Out,
+    ) -> Raft {
         tuning.assert_valid();
         assert!(config.peers > 0, "a cluster needs at least one server");
         assert!(config.me.0 < config.peers, "me is not among the peers");
@@ -64,6 +83,7 @@ impl Raft {
             me: config.me,
             peers: config.peers,
             tuning,
+            bugs,
             rng: ChaCha8Rng::seed_from_u64(config.seed),
             now: config.now,
             current_term: state.current_term,
@@ -79,6 +99,7 @@ impl Raft {
             dirty: false,
             persisted_len: persisted.raft_state.len(),
             scheduled_wake: None,
+            stale_match_index: Vec::new(),
         };
         let deadline = raft.random_election_deadline();
         raft.role = Role::Follower {
@@ -100,6 +121,12 @@ impl Raft {
     /// A fresh election deadline, uniform in the tuned range (§5.2).
     pub(crate) fn random_election_deadline(&mut self) -> Instant {
         let min = self.tuning.election_timeout_ms_min;
+        // Bug::FixedElectionTimeout models a timeout that is not randomized
+        // (a constant, here the minimum), breaking §5.2's randomized timeouts:
+        // servers made together time out together and split the vote forever.
+        if self.bugs.has(Bug::FixedElectionTimeout) {
+            return self.now.plus_ms(min);
+        }
         let spread = self.tuning.election_timeout_ms_max - min + 1;
         self.now.plus_ms(min + self.rng.next_u64() % spread)
     }
@@ -115,7 +142,7 @@ impl Raft {
     /// the next wake-up, and check the invariants.
     fn finish_input(&mut self, out: &mut Out) {
         if self.dirty {
-            let raft_state = encode_state(self.current_term, self.voted_for, &self.log);
+            let raft_state = self.encode_persistent_state();
             trace!(
                 self,
                 "persist",
@@ -125,7 +152,15 @@ impl Raft {
                 self.log.last_index()
             );
             self.persisted_len = raft_state.len();
-            out.persist(raft_state, self.snapshot.clone());
+            // Bug::SnapshotNotPersisted models `persister.Save(state, nil)`:
+            // the snapshot is not saved with the state (§7), and a restart (or
+            // the tester's restart ingest) finds none.
+            let snapshot = if self.bugs.has(Bug::SnapshotNotPersisted) {
+                Bytes::new()
+            } else {
+                self.snapshot.clone()
+            };
+            out.persist(raft_state, snapshot);
             self.dirty = false;
         }
         let wake = self.role.next_deadline();
@@ -136,14 +171,52 @@ impl Raft {
         self.assert_invariants();
     }
 
+    /// Figure 2's persistent state, encoded. The persistence bugs model a
+    /// `persist()` that forgets one field: it is saved as its initial value,
+    /// so a restart loses it (Figure 2 "persistent state on all servers").
+    fn encode_persistent_state(&self) -> Bytes {
+        // Bug::TermNotPersisted: current_term saved as 0.
+        let term = if self.bugs.has(Bug::TermNotPersisted) {
+            Term(0)
+        } else {
+            self.current_term
+        };
+        // Bug::VotedForNotPersisted: voted_for saved as nobody.
+        let voted_for = if self.bugs.has(Bug::VotedForNotPersisted) {
+            None
+        } else {
+            self.voted_for
+        };
+        // Bug::LogNotPersisted: the entries are not saved (the snapshot base,
+        // saved with the snapshot, is kept).
+        if self.bugs.has(Bug::LogNotPersisted) {
+            let empty = Log::new(
+                self.log.snapshot_index(),
+                self.log.snapshot_term(),
+                Vec::new(),
+            );
+            return encode_state(term, voted_for, &empty);
+        }
+        encode_state(term, voted_for, &self.log)
+    }
+
     /// Figure 2 and §7's invariants, one fact per assert.
     fn assert_invariants(&self) {
         let last = self.log.last_index();
-        assert!(
-            self.last_applied <= self.commit_index,
-            "applied past commit"
-        );
-        assert!(self.commit_index <= last, "committed past the log");
+        // Bug::ApplyPastCommit breaks this one by definition: the tester, not
+        // this assert, must catch it.
+        if !self.bugs.has(Bug::ApplyPastCommit) {
+            assert!(
+                self.last_applied <= self.commit_index,
+                "applied past commit"
+            );
+        }
+        // A committed entry overwritten by a buggy leader (or truncated by a
+        // buggy follower) can leave the log shorter than the commit index; see
+        // the bugs module on relaxed asserts.
+        if self.bugs.is_empty() {
+            assert!(self.commit_index <= last, "committed past the log");
+        }
         assert!(
             self.log.snapshot_index() <= self.commit_index,
             "snapshot past commit"
@@ -152,10 +225,14 @@ impl Raft {
             self.log.snapshot_index() <= self.last_applied,
             "snapshot past applied"
         );
-        assert!(
-            self.log.last_term() <= self.current_term,
-            "log term from the future"
-        );
+        // Bug::TermNotPersisted restarts a server at term 0 beside a log of
+        // later terms, which it then replicates to others.
+        if !self.bugs.has(Bug::TermNotPersisted) {
+            assert!(
+                self.log.last_term() <= self.current_term,
+                "log term from the future"
+            );
+        }
         match &self.role {
             Role::Follower { .. } => {}
             Role::Candidate { votes_granted, .. } => {
@@ -188,6 +265,20 @@ impl Raft {
         );
         self.become_follower(term, None);
         true
+    }
+
+    /// Whether a reply to `request`, of an earlier term, is read anyway.
+    /// Bug::CountStaleVotes models a candidate that counts votes without
+    /// checking which term's RequestVote they answer (§5.2: votes are for the
+    /// current term). Bug::AcceptStaleAppendReply models a leader that does
+    /// the same with AppendEntries replies, so a success for an old term's
+    /// request updates match_index and commit (§5.1: the reply is stale).
+    fn accepts_stale_reply(&self, request: &Request) -> bool {
+        match request {
+            Request::RequestVote(_) => self.bugs.has(Bug::CountStaleVotes),
+            Request::AppendEntries(_) => self.bugs.has(Bug::AcceptStaleAppendReply),
+            Request::InstallSnapshot(_) => false,
+        }
     }
 
     /// The server ids other than this one, in order.
@@ -252,12 +343,18 @@ impl raftapi::Raft for Raft {
         out: &mut Out,
     ) {
         self.begin_input(now);
-        let adopted = reply
-            .as_ref()
-            .is_some_and(|r| self.maybe_adopt_term(r.term()));
+        // Bug::LeaderIgnoresHigherTerm models a leader that reads the reply
+        // without first comparing terms, breaking §5.1 ("if RPC reply contains
+        // term T > currentTerm: set currentTerm = T, convert to follower").
+        let ignores_term =
+            self.bugs.has(Bug::LeaderIgnoresHigherTerm) && matches!(self.role, Role::Leader(_));
+        let adopted = !ignores_term
+            && reply
+                .as_ref()
+                .is_some_and(|r| self.maybe_adopt_term(r.term()));
         // A reply to a request from an earlier term (or a role since lost) is
         // stale: the leadership or candidacy it served is over.
-        if !adopted && request.term() == self.current_term {
+        if !adopted && (request.term() == self.current_term || self.accepts_stale_reply(&request)) {
             match (request, reply) {
                 (Request::RequestVote(_), Some(Reply::RequestVote(r))) => {
                     self.handle_request_vote_reply(to, &r, out);

@@ -2,10 +2,14 @@
 //! commands, sending AppendEntries and InstallSnapshot, reading their replies,
 //! advancing the commit index, and applying.
 
+use crate::bugs::Bug;
 use crate::messages::{AppendEntriesArgs, AppendEntriesReply, Entry, InstallSnapshotArgs, Request};
 use crate::raft::{Out, Raft};
 use crate::role::{Role, quorum_index};
 use raftapi::{ApplyMsg, Bytes, LogIndex, NodeId, Started};
+
+/// The heartbeat interval of [`Bug::FastHeartbeats`].
+const FAST_HEARTBEAT_INTERVAL_MS: u64 = 10;
 
 impl Raft {
     /// The course's `Start`: a leader appends the command and schedules a send
@@ -54,7 +58,15 @@ impl Raft {
         for peer in self.others() {
             self.send_append(peer, out);
         }
-        let heartbeat_due = self.now.plus_ms(self.tuning.heartbeat_interval_ms);
+        // Bug::FastHeartbeats models a leader that heartbeats every 10 ms,
+        // far over the course's limit of ten per second (spec: "the tester
+        // limits you to 10 heartbeats per second").
+        let interval_ms = if self.bugs.has(Bug::FastHeartbeats) {
+            FAST_HEARTBEAT_INTERVAL_MS
+        } else {
+            self.tuning.heartbeat_interval_ms
+        };
+        let heartbeat_due = self.now.plus_ms(interval_ms);
         let Role::Leader(leader) = &mut self.role else {
             panic!("only a leader broadcasts AppendEntries");
         };
@@ -70,8 +82,14 @@ impl Raft {
         let Role::Leader(leader) = &mut self.role else {
             panic!("only a leader sends AppendEntries");
         };
-        let next = leader.next_index[peer.0];
         let snapshot_index = self.log.snapshot_index();
+        // Bug::ResendWholeLog models a leader that sends `log[1:]` (all it
+        // holds after its snapshot) every time instead of the entries from
+        // next_index (§5.3), blowing the byte budget.
+        if self.bugs.has(Bug::ResendWholeLog) && leader.next_index[peer.0] > snapshot_index {
+            leader.next_index[peer.0] = snapshot_index.next();
+        }
+        let next = leader.next_index[peer.0];
         if next <= snapshot_index {
             leader.next_index[peer.0] = snapshot_index.next();
             trace!(
@@ -95,10 +113,12 @@ impl Raft {
             .log
             .term_at(prev_log_index)
             .expect("next index is after the snapshot");
-        let entries = self
-            .log
-            .entries_from(next, self.tuning.max_entries_per_append)
-            .to_vec();
+        let max_entries = if self.bugs.has(Bug::ResendWholeLog) {
+            usize::MAX
+        } else {
+            self.tuning.max_entries_per_append
+        };
+        let entries = self.log.entries_from(next, max_entries).to_vec();
         leader.next_index[peer.0] = LogIndex(next.0 + entries.len() as u64);
         out.call(
             peer,
@@ -124,7 +144,14 @@ impl Raft {
         match reply {
             None => self.handle_append_failure(peer, args),
             Some(reply) if reply.success => {
-                let matched = LogIndex(args.prev_log_index.0 + args.entries.len() as u64);
+                let mut matched = LogIndex(args.prev_log_index.0 + args.entries.len() as u64);
+                // Bug::AcceptStaleAppendReply lets an old term's reply through
+                // (see `accepts_stale_reply`); what it acknowledged may have
+                // been truncated since. Capped at the log's end, as a commit
+                // loop from the last log index down would read it.
+                if self.bugs.has(Bug::AcceptStaleAppendReply) {
+                    matched = matched.min(self.log.last_index());
+                }
                 self.maybe_record_match(peer, matched, out);
             }
             Some(reply) => self.handle_append_rejection(peer, args, reply, out),
@@ -160,6 +187,11 @@ impl Raft {
         out: &mut Out,
     ) {
         let backed = match reply.conflict_term {
+            // Bug::SlowBackup models a leader that ignores the fast-backup
+            // hints and decrements next_index by one per rejection (§5.3's
+            // plain rule), so a follower far behind takes one round trip per
+            // entry (TestBackup3B's time limit).
+            _ if self.bugs.has(Bug::SlowBackup) => args.prev_log_index,
             None => reply.conflict_index,
             Some(term) => self
                 .log
@@ -239,8 +271,12 @@ impl Raft {
             return;
         };
         let candidate = quorum_index(&leader.match_index);
-        if candidate <= self.commit_index || self.log.term_at(candidate) != Some(self.current_term)
-        {
+        // Bug::CommitOldTerm models a leader that commits whatever a majority
+        // holds, dropping §5.4.2's "only entries from the current term are
+        // committed by counting replicas" (the Figure 8 bug).
+        let current_term = self.log.term_at(candidate) == Some(self.current_term)
+            || self.bugs.has(Bug::CommitOldTerm);
+        if candidate <= self.commit_index || !current_term {
             return;
         }
         trace!(
@@ -254,7 +290,17 @@ impl Raft {
     /// Applies `last_applied + 1 ..= commit_index` in order, exactly once each
     /// in this incarnation (Figure 2, "all servers").
     pub(crate) fn apply_committed(&mut self, out: &mut Out) {
-        if self.last_applied >= self.commit_index {
+        // Bug::ApplyPastCommit models an apply loop bounded by the log's end
+        // instead of commit_index (Figure 2: "if commitIndex > lastApplied"),
+        // so uncommitted entries reach the service. Without bugs the commit
+        // index never passes the log's end; with bugs it may (see the bugs
+        // module), and only held entries can be applied.
+        let end = if self.bugs.has(Bug::ApplyPastCommit) {
+            self.log.last_index()
+        } else {
+            self.commit_index.min(self.log.last_index())
+        };
+        if self.last_applied >= end {
             return;
         }
         trace!(
@@ -262,15 +308,29 @@ impl Raft {
             "apply",
             "applying {} through {}",
             self.last_applied.next(),
-            self.commit_index
+            end
         );
-        while self.last_applied < self.commit_index {
+        // Bug::ApplyOutOfOrder hands the service the first two commands of a
+        // batch in swapped order: a gross bug for negative tests (Figure 2
+        // applies in log order).
+        let first = self.last_applied.next();
+        if self.bugs.has(Bug::ApplyOutOfOrder) && first < end {
+            out.apply(self.command_msg(first.next()));
+            out.apply(self.command_msg(first));
+            self.last_applied = first.next();
+        }
+        while self.last_applied < end {
             let index = self.last_applied.next();
-            out.apply(ApplyMsg::Command {
-                index,
-                command: self.log.entry(index).command.clone(),
-            });
+            out.apply(self.command_msg(index));
             self.last_applied = index;
+        }
+    }
+
+    /// The apply message for the held entry at `index`.
+    fn command_msg(&self, index: LogIndex) -> ApplyMsg {
+        ApplyMsg::Command {
+            index,
+            command: self.log.entry(index).command.clone(),
         }
     }
 }

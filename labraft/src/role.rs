@@ -53,6 +53,19 @@ impl Role {
         }
     }
 
+    /// Moves a follower's or candidate's election deadline (a leader has none).
+    pub(crate) fn set_election_deadline(&mut self, deadline: Instant) {
+        match self {
+            Role::Follower {
+                election_deadline, ..
+            }
+            | Role::Candidate {
+                election_deadline, ..
+            } => *election_deadline = deadline,
+            Role::Leader(_) => panic!("a leader has no election deadline"),
+        }
+    }
+
     /// The next instant this role needs a tick.
     pub(crate) fn next_deadline(&self) -> Instant {
         match self {

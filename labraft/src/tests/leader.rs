@@ -4,30 +4,6 @@
 use super::*;
 use raftapi::ApplyMsg;
 
-/// Server 0 of 3 holding `terms` from index 1 (learned as a follower), then
-/// elected leader of `elected_term` with only its own vote and one more.
-fn leader_with_log(terms: &[u64], elected_term: u64) -> Node {
-    let mut node = Node::new(0, 3);
-    let learned = *terms.iter().max().unwrap_or(&0);
-    let reply = node.request(1, append(learned, 1, (0, 0), entries(1, terms), 0));
-    assert!(append_reply(reply).success);
-    while node.view().current_term.0 + 1 < elected_term {
-        node.tick(); // lost elections raise the term
-    }
-    node.elect();
-    assert_eq!(node.view().current_term, Term(elected_term));
-    node
-}
-
-fn reject(term: u64, conflict_term: Option<u64>, conflict_index: u64) -> Reply {
-    Reply::AppendEntries(AppendEntriesReply {
-        term: Term(term),
-        success: false,
-        conflict_term: conflict_term.map(Term),
-        conflict_index: LogIndex(conflict_index),
-    })
-}
-
 #[test]
 fn only_a_leader_accepts_commands() {
     // Reference: §5.1 "the leader handles all client requests".

@@ -4,15 +4,18 @@
 //! through the public inputs only.
 
 mod append;
+mod bugs;
 mod election;
 mod leader;
 mod persist;
 mod snapshot;
 
+use crate::bugs::Bugs;
 use crate::messages::{
     AppendEntriesArgs, AppendEntriesReply, Entry, Reply, Request, RequestVoteArgs, RequestVoteReply,
 };
 use crate::raft::{Out, Raft};
+use crate::tuning::Tuning;
 use raftapi::{
     Bytes, Config, Effects, Inspection, Instant, LogIndex, NodeId, Persisted, Raft as _, Role,
     Started, Term,
@@ -42,6 +45,31 @@ impl Node {
         };
         let mut out = Effects::new();
         let raft = Raft::make(config, persisted, &mut out);
+        let wake = out.wake().expect("make schedules the election timer");
+        Node {
+            raft,
+            out,
+            now,
+            wake,
+        }
+    }
+
+    /// Server `me` made from `persisted` at `now` with injected `bugs`.
+    pub(crate) fn restart_with_bugs(
+        me: usize,
+        peers: usize,
+        persisted: Persisted,
+        now: Instant,
+        bugs: Bugs,
+    ) -> Node {
+        let config = Config {
+            me: NodeId(me),
+            peers,
+            seed: 42 + me as u64,
+            now,
+        };
+        let mut out = Effects::new();
+        let raft = Raft::make_with_bugs(config, persisted, Tuning::default(), bugs, &mut out);
         let wake = out.wake().expect("make schedules the election timer");
         Node {
             raft,
@@ -248,4 +276,28 @@ pub(crate) fn follower_with_log(term: u64, terms: &[u64]) -> Node {
     let reply = node.request(0, append(term, 0, (0, 0), entries(1, terms), 0));
     assert!(append_reply(reply).success);
     node
+}
+
+/// Server 0 of 3 holding `terms` from index 1 (learned as a follower), then
+/// elected leader of `elected_term` with only its own vote and one more.
+pub(crate) fn leader_with_log(terms: &[u64], elected_term: u64) -> Node {
+    let mut node = Node::new(0, 3);
+    let learned = *terms.iter().max().unwrap_or(&0);
+    let reply = node.request(1, append(learned, 1, (0, 0), entries(1, terms), 0));
+    assert!(append_reply(reply).success);
+    while node.view().current_term.0 + 1 < elected_term {
+        node.tick(); // lost elections raise the term
+    }
+    node.elect();
+    assert_eq!(node.view().current_term, Term(elected_term));
+    node
+}
+
+pub(crate) fn reject(term: u64, conflict_term: Option<u64>, conflict_index: u64) -> Reply {
+    Reply::AppendEntries(AppendEntriesReply {
+        term: Term(term),
+        success: false,
+        conflict_term: conflict_term.map(Term),
+        conflict_index: LogIndex(conflict_index),
+    })
 }
