@@ -178,3 +178,37 @@ fn the_reference_raft_passes_what_the_planted_ones_fail() {
         assert!(outcome.passed(), "{:?}", outcome.report());
     }
 }
+
+#[test]
+fn a_raft_that_grants_every_vote_fails_election_safety_or_agreement() {
+    let bugs = labraft::Bugs::from(labraft::Bug::GrantEveryVote);
+    let mut caught = Vec::new();
+    for seed in 0..40u64 {
+        for test in ["TestManyElections3A", "TestReElection3A", "TestFailAgree3B"] {
+            let factory: Factory<labraft::Raft> = Box::new(move |c, p, o| {
+                labraft::Raft::make_with_bugs(c, p, Tuning::default(), bugs, o)
+            });
+            let spec = RunSpec {
+                test: registry::find(test).unwrap(),
+                seed,
+                edition: Edition::Y2025,
+                budget: tester::Budget::default(),
+            };
+            if let Some(r) = run(spec, factory).report() {
+                assert!(r.contains(&format!("seed={seed:#x}")), "{r}");
+                caught.push(r);
+            }
+        }
+    }
+    assert!(
+        !caught.is_empty(),
+        "granting every vote went unnoticed on 40 seeds"
+    );
+    let safety = caught
+        .iter()
+        .any(|r| r.contains("(>1) leaders") || r.contains("do not match"));
+    assert!(
+        safety,
+        "no election-safety or agreement failure among: {caught:#?}"
+    );
+}
