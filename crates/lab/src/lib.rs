@@ -116,9 +116,15 @@ fn parse() -> Result<Cli, ExitCode> {
                 ExitCode::from(if e.use_stderr() { 2 } else { 0 })
             }
             _ => {
+                // The first paragraph, on one line (clap puts the missing
+                // arguments on lines of their own).
                 let text = e.to_string();
-                let first = text.lines().next().unwrap_or("error: bad usage");
-                eprintln!("{first}");
+                let first: Vec<&str> = text
+                    .lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                eprintln!("{}", first.join(" "));
                 Exit::Usage.into()
             }
         }
