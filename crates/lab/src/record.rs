@@ -62,6 +62,16 @@ pub struct FailureRecord {
     pub virtual_ms: u64,
 }
 
+impl FailureRecord {
+    /// `at 1234 ms virtual`, or that the time is unknown (a hang, a crash).
+    pub fn when(&self) -> String {
+        match self.kind {
+            FailKind::Hang | FailKind::Crash => "at an unknown virtual time".to_string(),
+            _ => format!("at {} ms virtual", self.virtual_ms),
+        }
+    }
+}
+
 /// One run of one test on one seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -141,11 +151,11 @@ impl RunRecord {
     pub fn failure_line(&self) -> Option<String> {
         let f = self.failure.as_ref()?;
         Some(format!(
-            "FAIL {} seed={} edition={} at {} ms virtual: {} in {}: {}\n  replay: {}",
+            "FAIL {} seed={} edition={} {}: {} in {}: {}\n  replay: {}",
             self.test,
             show_seed(self.seed),
             self.edition,
-            f.virtual_ms,
+            f.when(),
             f.kind.describe(),
             f.check,
             f.message,

@@ -109,9 +109,9 @@ pub fn failure_groups(records: &[RunRecord]) -> String {
             let f = r.failure.as_ref().expect("grouped runs failed");
             let _ = writeln!(
                 out,
-                "  seed={} at {} ms: {}: {}",
+                "  seed={} {}: {}: {}",
                 show_seed(r.seed),
-                f.virtual_ms,
+                f.when(),
                 f.kind.describe(),
                 f.message
             );
@@ -179,7 +179,7 @@ mod tests {
             ]
         );
         let groups = failure_groups(&rs);
-        assert!(groups.starts_with("TestReElection3A / c: 2 failed\n  seed=0x1 at 300 ms"));
+        assert!(groups.starts_with("TestReElection3A / c: 2 failed\n  seed=0x1 at 300 ms virtual"));
         assert!(groups.contains("fastest replay: lab replay TestReElection3A --seed 1"));
         assert_eq!(totals_line(&rs), "1 passed, 2 failed");
     }
