@@ -1,0 +1,167 @@
+//! lab: the raftlab command line. Lists, runs, sweeps, replays and benches
+//! the MIT 6.5840 Raft tests (3A-3D) of the [`tester`] crate, for any Raft
+//! behind the [`raftapi::Raft`] seam.
+//!
+//! ```text
+//!  lab list [FILTER]                      the tests as data
+//!  lab run FILTER [--seed S] [--seeds N]  in this process, the course's lines
+//!  lab sweep FILTER --seeds N [--from S] [--jobs J] [--shard K/N] [--json F]
+//!      parent ── job "TEST SEED" ──► `lab worker` child (one per job slot)
+//!             ◄── one JSON line ────  (tester::run, panics caught)
+//!      parent: wall-clock watchdog per job; kills a hung child, records a
+//!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
+//!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
+//!      in this process, under a tracing Layer; printed in virtual time
+//!  lab bench [FILTER] [--seeds N]         throughput, by part
+//! ```
+//!
+//! # Modules
+//! - [`cli`]: clap definitions and input checks (exit code 2).
+//! - [`run`]: `list` and `run`; [`bench`](mod@bench): `bench`.
+//! - [`sweep`]: `sweep`; [`pool`]: worker processes and the watchdog;
+//!   [`worker`]: the child side; [`progress`]: bars or plain lines;
+//!   [`report`]: the table, failure groups, closing line and exit codes.
+//! - [`record`]: one run's result as JSON.
+//! - [`replay`]: the tracing collector and [`replay::render`].
+//! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
+//!
+//! # Exit codes
+//! 0 every run passed; 1 a check failed; 2 bad usage; 3 a Raft panicked (or
+//! a worker process died); 4 a run hung (wall-clock watchdog or runaway
+//! budget). When several kinds occur the most severe wins: 4 > 3 > 1.
+//!
+//! # Your own Raft
+//! The `lab` binary runs the reference [`labraft::Raft`]. To run yours, add
+//! `lab` as a dependency and write `src/bin/lab.rs`:
+//!
+//! ```ignore
+//! fn main() -> std::process::ExitCode {
+//!     lab::main(|| Box::new(<my_raft::Raft as raftapi::Raft>::make))
+//! }
+//! ```
+//!
+//! then `cargo run --release --bin lab -- sweep 3A --seeds 500`. The sweep
+//! re-invokes that same binary as its workers, so it tests your Raft.
+
+pub mod bench;
+pub mod cli;
+pub mod planted;
+pub mod pool;
+pub mod progress;
+pub mod record;
+pub mod replay;
+pub mod report;
+pub mod run;
+pub mod sweep;
+pub mod worker;
+
+use clap::Parser;
+use cli::{Cli, Command, Usage};
+use raftapi::Raft;
+use report::Exit;
+use std::process::ExitCode;
+use tester::Factory;
+
+/// The command line for Rafts made by `make`. `--raft` is refused: planted
+/// Rafts exist only in the `lab` binary ([`main_builtin`]).
+pub fn main<R: Raft>(make: fn() -> Factory<R>) -> ExitCode {
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    if cli.raft.is_some() {
+        return usage(&Usage(
+            "--raft is only known to the built-in lab binary".into(),
+        ));
+    }
+    finish(dispatch(&cli.command, make, None))
+}
+
+/// The `lab` binary: the reference Raft, or a planted one with `--raft`.
+pub fn main_builtin() -> ExitCode {
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    let result = match cli.raft.as_deref() {
+        None | Some("reference") => dispatch(&cli.command, reference, None),
+        Some(name) => match planted::find(name) {
+            Some(make) => {
+                let name: &'static str = Box::leak(name.to_string().into_boxed_str());
+                dispatch(&cli.command, make, Some(name))
+            }
+            None => Err(Usage(format!(
+                "unknown --raft '{name}': expected reference, {}",
+                planted::names()
+            ))),
+        },
+    };
+    finish(result)
+}
+
+/// The reference Raft's factory.
+pub fn reference() -> Factory<labraft::Raft> {
+    Box::new(<labraft::Raft as Raft>::make)
+}
+
+/// Parses the command line; clap's own errors are cut to their first line.
+fn parse() -> Result<Cli, ExitCode> {
+    Cli::try_parse().map_err(|e| {
+        use clap::error::ErrorKind;
+        match e.kind() {
+            ErrorKind::DisplayHelp
+            | ErrorKind::DisplayVersion
+            | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+                let _ = e.print();
+                ExitCode::from(if e.use_stderr() { 2 } else { 0 })
+            }
+            _ => {
+                // The first paragraph, on one line (clap puts the missing
+                // arguments on lines of their own).
+                let text = e.to_string();
+                let first: Vec<&str> = text
+                    .lines()
+                    .take_while(|l| !l.trim().is_empty())
+                    .map(str::trim)
+                    .collect();
+                eprintln!("{}", first.join(" "));
+                Exit::Usage.into()
+            }
+        }
+    })
+}
+
+/// Runs one command.
+fn dispatch<R: Raft>(
+    command: &Command,
+    make: fn() -> Factory<R>,
+    raft: Option<&'static str>,
+) -> Result<Exit, Usage> {
+    match command {
+        Command::List { filter } => run::list(filter.as_deref()),
+        Command::Run(args) => run::run(args, make, raft),
+        Command::Sweep(args) => sweep::main(args, raft),
+        Command::Replay(args) => replay::main(args, make, raft),
+        Command::Bench(args) => bench::main(args, make, raft),
+        Command::Worker(args) => {
+            let code = worker::main(args, make, raft);
+            Ok(if code == ExitCode::SUCCESS {
+                Exit::Passed
+            } else {
+                Exit::Usage
+            })
+        }
+    }
+}
+
+fn finish(result: Result<Exit, Usage>) -> ExitCode {
+    match result {
+        Ok(exit) => exit.into(),
+        Err(e) => usage(&e),
+    }
+}
+
+fn usage(e: &Usage) -> ExitCode {
+    eprintln!("error: {e}");
+    Exit::Usage.into()
+}
