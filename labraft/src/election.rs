@@ -12,6 +12,12 @@ impl Raft {
     /// Becomes a follower in `term` (any role may; a leader only for a newer
     /// term, since a term has at most one leader and it never abdicates).
     /// A newer term clears the vote.
+    ///
+    /// The election timer restarts only when a leader speaks (`leader_id` is
+    /// set) or a leader steps down. A newer term alone leaves a follower's or
+    /// candidate's deadline as it was: otherwise candidates with stale logs,
+    /// which cannot win, would keep pushing back the timer of the one server
+    /// that can, and no leader would ever be elected.
     pub(crate) fn become_follower(&mut self, term: Term, leader_id: Option<NodeId>) {
         assert!(term >= self.current_term, "following an older term");
         let is_leader = matches!(self.role, Role::Leader(_));
@@ -29,7 +35,18 @@ impl Raft {
         {
             self.stale_match_index = leader.match_index.clone();
         }
-        let election_deadline = self.random_election_deadline();
+        let election_deadline = match (&self.role, leader_id) {
+            (
+                Role::Follower {
+                    election_deadline, ..
+                }
+                | Role::Candidate {
+                    election_deadline, ..
+                },
+                None,
+            ) => *election_deadline,
+            _ => self.random_election_deadline(),
+        };
         self.role = Role::Follower {
             election_deadline,
             leader_id,

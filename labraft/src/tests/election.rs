@@ -192,6 +192,21 @@ fn granting_a_vote_restarts_the_election_timer() {
 }
 
 #[test]
+fn a_newer_term_alone_does_not_restart_the_election_timer() {
+    // Reference: Figure 2 "followers: if election timeout elapses without
+    // receiving AppendEntries from current leader or granting vote to
+    // candidate: convert to candidate". A refused candidate of a newer term
+    // is neither, so the up-to-date follower still campaigns on time.
+    let mut node = follower_with_log(2, &[1, 2]);
+    let before = node.wake;
+    node.advance(100);
+    let reply = vote_reply(node.request(2, request_vote(3, 2, 1, 1)));
+    assert!(!reply.vote_granted, "a stale log loses");
+    assert_eq!(node.view().current_term, Term(3));
+    assert_eq!(node.wake, before, "the deadline stands");
+}
+
+#[test]
 fn a_candidate_with_an_older_last_term_is_refused() {
     // Reference: §5.4.1 "if the logs have last entries with different terms,
     // the log with the later term is more up-to-date".

@@ -3,6 +3,7 @@
 //! [`Tester`] the runner made with the test's set-up and returns `Err` where
 //! the Go test would `Fatalf`.
 
+mod common;
 mod part_a;
 mod part_b;
 mod part_c;
