@@ -41,9 +41,8 @@ pub(crate) fn encode_state(current_term: Term, voted_for: Option<NodeId>, log: &
         snapshot_term: log.snapshot_term(),
         log_len: log.len(),
     };
-    let mut bytes = codec::encode(&header).expect("the header always encodes");
-    bytes.extend_from_slice(log.encoded_entries());
-    Bytes::from(bytes)
+    let header = codec::encode(&header).expect("the header always encodes");
+    Bytes::join(&header, log.encoded_entries())
 }
 
 /// Decodes what [`encode_state`] wrote; an empty blob (nothing ever saved)
