@@ -120,6 +120,7 @@ impl Raft {
             match_index,
             heartbeat_due: self.now,
             replicate_at: None,
+            probing: vec![false; self.peers],
         });
         trace!(
             self,

@@ -118,7 +118,11 @@ impl Raft {
         } else {
             self.tuning.max_entries_per_append
         };
-        let entries = self.log.entries_from(next, max_entries).to_vec();
+        let entries = if leader.probing[peer.0] {
+            Vec::new()
+        } else {
+            self.log.entries_from(next, max_entries).to_vec()
+        };
         leader.next_index[peer.0] = LogIndex(next.0 + entries.len() as u64);
         out.call(
             peer,
@@ -143,7 +147,44 @@ impl Raft {
     ) {
         match reply {
             None => self.handle_append_failure(peer, args),
-            Some(reply) if reply.success => {
+            Some(reply) => {
+                let was_probing = self.stop_probing(peer);
+                self.handle_append_answer(peer, args, reply, out);
+                if was_probing {
+                    self.maybe_send_missing(peer, out);
+                }
+            }
+        }
+    }
+
+    /// A reply came back from `peer`: it is reachable again.
+    fn stop_probing(&mut self, peer: NodeId) -> bool {
+        match &mut self.role {
+            Role::Leader(leader) => std::mem::replace(&mut leader.probing[peer.0], false),
+            _ => false,
+        }
+    }
+
+    /// Sends `peer` the entries it lacks, if it lacks any and none are in flight.
+    fn maybe_send_missing(&mut self, peer: NodeId, out: &mut Out) {
+        let last = self.log.last_index();
+        if let Role::Leader(leader) = &self.role
+            && leader.next_index[peer.0] <= last
+        {
+            self.send_append(peer, out);
+        }
+    }
+
+    /// A success or a rejection from `peer`.
+    fn handle_append_answer(
+        &mut self,
+        peer: NodeId,
+        args: &AppendEntriesArgs,
+        reply: &AppendEntriesReply,
+        out: &mut Out,
+    ) {
+        match reply {
+            reply if reply.success => {
                 let mut matched = LogIndex(args.prev_log_index.0 + args.entries.len() as u64);
                 // Bug::AcceptStaleAppendReply lets an old term's reply through
                 // (see `accepts_stale_reply`); what it acknowledged may have
@@ -154,7 +195,7 @@ impl Raft {
                 }
                 self.maybe_record_match(peer, matched, out);
             }
-            Some(reply) => self.handle_append_rejection(peer, args, reply, out),
+            reply => self.handle_append_rejection(peer, args, reply, out),
         }
     }
 
@@ -167,6 +208,7 @@ impl Raft {
         };
         let first_sent = args.prev_log_index.next();
         let p = peer.0;
+        leader.probing[p] = true;
         if !args.entries.is_empty()
             && first_sent > leader.match_index[p]
             && first_sent < leader.next_index[p]

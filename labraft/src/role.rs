@@ -41,6 +41,11 @@ pub(crate) struct Leadership {
     pub(crate) heartbeat_due: Instant,
     /// When entries appended by `start` will be sent, if a send is pending.
     pub(crate) replicate_at: Option<Instant>,
+    /// For each server, whether its last call failed. Until it answers again
+    /// it gets empty AppendEntries (probes), not entries it may never receive:
+    /// an unreachable follower's calls fail after up to 7 s, and resending a
+    /// batch on every heartbeat meanwhile only burns bytes.
+    pub(crate) probing: Vec<bool>,
 }
 
 impl Role {

@@ -102,6 +102,7 @@ pub struct Sim<Req, Rep> {
     /// at the next step (to arm the dead poll only for handlers that pend).
     awaiting: Option<CallId>,
     totals: Totals,
+    measurer: labcodec::Measurer,
     trace: TraceHash,
     events: u64,
     cleaned_up: bool,
@@ -120,6 +121,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             calls: Calls::default(),
             awaiting: None,
             totals: Totals::default(),
+            measurer: labcodec::Measurer::new(),
             trace: TraceHash::default(),
             events: 0,
             cleaned_up: false,
@@ -271,7 +273,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             self.queue.push(self.now, Event::Fail(id));
             return id;
         }
-        let m = labcodec::measure(&call.request);
+        let m = self.measurer.measure(&call.request);
         self.totals.calls += 1;
         self.totals.bytes += m.len as u64;
         let id = self.calls.insert(call);
@@ -310,13 +312,15 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
     /// already failed (its server died or its end was disabled while the
     /// handler pended): the handler's effects stay, its reply is lost.
     pub fn complete(&mut self, call: CallId, reply: Rep) -> bool {
-        let Some(c) = self.calls.get_mut(call) else {
-            return false;
-        };
-        if c.phase != Phase::Handling {
+        if self
+            .calls
+            .get(call)
+            .is_none_or(|c| c.phase != Phase::Handling)
+        {
             return false;
         }
-        let m = labcodec::measure(&reply);
+        let m = self.measurer.measure(&reply);
+        let c = self.calls.get_mut(call).expect("checked above");
         c.phase = Phase::Settled;
         c.reply_len = m.len;
         c.reply = Some(reply);

@@ -97,10 +97,12 @@ impl fmt::Display for Instant {
 
 /// Immutable bytes that are cheap to clone: commands and snapshots are copied
 /// into many log entries, messages and apply records, and an `Arc` keeps that
-/// from being a copy of the payload each time. Encodes as a postcard byte
-/// string (length, then the bytes).
+/// from being a copy of the payload each time. It wraps an `Arc<Vec<u8>>`
+/// rather than an `Arc<[u8]>` so that turning an encoded `Vec` (a persisted
+/// state, a command) into `Bytes` moves it instead of copying it. Encodes as
+/// a postcard byte string (length, then the bytes).
 #[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Bytes(Arc<[u8]>);
+pub struct Bytes(Arc<Vec<u8>>);
 
 impl Bytes {
     /// Empty bytes (no snapshot, no command).
@@ -110,12 +112,12 @@ impl Bytes {
 
     /// `head` followed by `tail` (a persisted Raft state is a small header
     /// plus a large, already encoded log): sized once, so the log is copied
-    /// into a buffer and then into the `Arc`, never again on a reallocation.
+    /// exactly once.
     pub fn join(head: &[u8], tail: &[u8]) -> Bytes {
         let mut v = Vec::with_capacity(head.len() + tail.len());
         v.extend_from_slice(head);
         v.extend_from_slice(tail);
-        Bytes(v.into())
+        Bytes::from(v)
     }
 }
 
@@ -134,13 +136,13 @@ impl AsRef<[u8]> for Bytes {
 
 impl From<Vec<u8>> for Bytes {
     fn from(v: Vec<u8>) -> Bytes {
-        Bytes(v.into())
+        Bytes(Arc::new(v))
     }
 }
 
 impl From<&[u8]> for Bytes {
     fn from(v: &[u8]) -> Bytes {
-        Bytes(v.into())
+        Bytes(Arc::new(v.to_vec()))
     }
 }
 

@@ -60,9 +60,10 @@ fn heartbeats_carry_neither_acknowledged_nor_in_flight_entries() {
 }
 
 #[test]
-fn a_failed_append_is_resent_at_the_next_heartbeat() {
+fn after_a_failed_append_the_leader_probes_then_resends_when_the_follower_answers() {
     // Reference: §5.3 "if followers crash or run slowly, or if network packets
-    // are lost, the leader retries AppendEntries RPCs indefinitely".
+    // are lost, the leader retries AppendEntries RPCs indefinitely". The
+    // retry starts as an empty probe: entries go once the follower answers.
     let mut node = Node::leader(3);
     node.start("a");
     node.tick();
@@ -73,11 +74,21 @@ fn a_failed_append_is_resent_at_the_next_heartbeat() {
         "no immediate retry: heartbeats pace retries"
     );
     node.tick();
-    let resent: Vec<_> = node
+    let probe = node
         .appends()
         .into_iter()
-        .filter(|(to, _)| *to == peer.0)
-        .collect();
+        .find(|(to, _)| *to == peer.0)
+        .expect("the next heartbeat reaches the failed peer");
+    assert!(probe.1.entries.is_empty(), "a probe carries no entries");
+    assert_eq!(
+        probe.1.prev_log_index,
+        LogIndex(0),
+        "it probes from next_index"
+    );
+    node.reply(peer, Request::AppendEntries(probe.1), Some(append_ok(1)));
+    let resent = node.appends();
+    assert_eq!(resent.len(), 1, "the answer brings the entries at once");
+    assert_eq!(resent[0].0, peer.0);
     assert_eq!(resent[0].1.entries, vec![entry(1, "a")]);
 }
 

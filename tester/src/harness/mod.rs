@@ -62,8 +62,14 @@ pub(crate) struct Node<R> {
     pub(crate) raft: Option<R>,
     /// Counts incarnations; ends and timers remember the one they belong to.
     pub(crate) incarnation: u32,
-    /// Generation of the pending wake-up; older timers are ignored.
+    /// Generation of the armed timer; older timers are ignored.
     pub(crate) wake_generation: u64,
+    /// When the Raft asked to be ticked (its last `wake_at`).
+    pub(crate) wake_at: Option<Time>,
+    /// When the armed simulator timer fires. It may be earlier than
+    /// `wake_at`: a later `wake_at` does not re-arm (that would push a timer
+    /// per AppendEntries); the early timer re-arms itself instead.
+    pub(crate) armed_at: Option<Time>,
 }
 
 /// Who owns an end: the caller (server and incarnation) and the callee.
@@ -112,6 +118,7 @@ pub struct Tester<R: Raft> {
     /// What each stopped churn client recorded.
     pub(crate) churn_results: Vec<Vec<i64>>,
     pub(crate) effects_pool: Vec<Effects<R::Request>>,
+    pub(crate) apply_buffer: Vec<raftapi::ApplyMsg>,
     pub(crate) budget: Budget,
     /// Lines the course's tester prints (begin, summary, warnings).
     pub(crate) lines: Vec<String>,
@@ -137,6 +144,8 @@ impl<R: Raft> Tester<R> {
                     raft: None,
                     incarnation: 0,
                     wake_generation: 0,
+                    wake_at: None,
+                    armed_at: None,
                 })
                 .collect(),
             connected: vec![false; n],
@@ -153,6 +162,7 @@ impl<R: Raft> Tester<R> {
             churn_stop: false,
             churn_results: Vec::new(),
             effects_pool: Vec::new(),
+            apply_buffer: Vec::new(),
             budget: Budget::default(),
             lines: Vec::new(),
             began: None,

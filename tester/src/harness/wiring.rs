@@ -58,6 +58,9 @@ impl<R: Raft> Tester<R> {
         self.disconnect(i);
         self.sim.delete_server(ServerName(i));
         self.sim.record_external(3, i as u64);
+        self.nodes[i].wake_at = None;
+        self.nodes[i].armed_at = None;
+        self.nodes[i].wake_generation += 1;
         if self.nodes[i].raft.take().is_some() {
             self.note("crash", format_args!("crash S{i}"));
         }

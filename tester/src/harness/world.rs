@@ -54,8 +54,15 @@ impl<R: Raft> Tester<R> {
             Output::Timer { key } if key & NODE_TIMER != 0 => {
                 let i = ((key & !NODE_TIMER) >> NODE_SHIFT) as usize;
                 let generation = key & ((1 << NODE_SHIFT) - 1);
-                if self.nodes[i].wake_generation != generation {
-                    return; // superseded by a later wake_at
+                let node = &mut self.nodes[i];
+                if node.wake_generation != generation {
+                    return; // superseded by an earlier timer
+                }
+                node.armed_at = None;
+                match node.wake_at {
+                    Some(at) if at <= self.sim.now() => node.wake_at = None,
+                    Some(at) => return self.arm_timer(i, at),
+                    None => return,
                 }
                 let mut fx = self.take_effects();
                 let Some(raft) = self.nodes[i].raft.as_mut() else {
@@ -95,20 +102,34 @@ impl<R: Raft> Tester<R> {
             self.sim.call(end, request);
         }
         if let Some(at) = fx.take_wake() {
-            let node = &mut self.nodes[i];
-            node.wake_generation += 1;
-            let key = node_timer_key(i, node.wake_generation);
-            self.sim.set_timer(Time(at.0), key);
+            let at = Time(at.0);
+            self.nodes[i].wake_at = Some(at);
+            if self.nodes[i].armed_at.is_none_or(|armed| at < armed) {
+                self.arm_timer(i, at);
+            }
         }
         if fx.applies().is_empty() {
             self.return_effects(fx);
             return;
         }
-        let applies: Vec<_> = fx.drain_applies().collect();
+        // A reused buffer: consuming the applies may re-enter `perform` (the
+        // snapshot applier's `Snapshot` call), which then takes a fresh one.
+        let mut applies = std::mem::take(&mut self.apply_buffer);
+        applies.extend(fx.drain_applies());
         self.return_effects(fx);
-        for msg in applies {
+        for msg in applies.drain(..) {
             self.apply(i, msg);
         }
+        self.apply_buffer = applies;
+    }
+
+    /// Arms server i's one timer at `at`, invalidating any armed earlier.
+    fn arm_timer(&mut self, i: usize, at: Time) {
+        let node = &mut self.nodes[i];
+        node.wake_generation += 1;
+        node.armed_at = Some(at);
+        let key = node_timer_key(i, node.wake_generation);
+        self.sim.set_timer(at, key);
     }
 
     /// The course's `Start(cmd)` on server i, as an input with effects.
