@@ -6,7 +6,7 @@
 //! |----------------|------------------------------------------------------------|----------------------|
 //! | `never-leader` | drops every tick, so it never campaigns                    | check failure        |
 //! | `panic`        | server 0 panics in its first input 1-2 s into the run (by its seed) | panic       |
-//! | `hang`         | server 0 spins forever in a handler after 1 s              | wall-clock watchdog  |
+//! | `hang`         | server 0 spins forever in a request or reply after 1 s     | wall-clock watchdog  |
 //! | `runaway`      | every server asks to be woken at `now`, forever, after 0.5 s | event budget       |
 //! | `flaky`        | a server whose seed draws 1 in 8 claims leadership it lacks | check failure, 1-(7/8)^3 = 1 in 3 runs of a 3-server test |
 
@@ -91,6 +91,16 @@ impl Planted {
         }
     }
 
+    /// `Bug::Hang`: server 0 never returns from its first request or reply
+    /// after 1 s of virtual time (leader or follower, it gets one).
+    fn maybe_hang(&self, now: Instant) {
+        if self.bug == Bug::Hang && self.me.0 == 0 && now.0 >= 1000 {
+            loop {
+                std::hint::spin_loop();
+            }
+        }
+    }
+
     /// Whether a `Bug::Flaky` server lies about leading (1 in 8 servers).
     fn lies(&self) -> bool {
         self.bug == Bug::Flaky && self.seed % 8 == 0
@@ -125,11 +135,7 @@ impl raftapi::Raft for Planted {
         out: &mut Out,
     ) -> Reply {
         self.maybe_panic(now, "handle_request");
-        if self.bug == Bug::Hang && self.me.0 == 0 && now.0 >= 1000 {
-            loop {
-                std::hint::spin_loop();
-            }
-        }
+        self.maybe_hang(now);
         self.inner.handle_request(now, from, request, out)
     }
 
@@ -142,6 +148,7 @@ impl raftapi::Raft for Planted {
         out: &mut Out,
     ) {
         self.maybe_panic(now, "handle_reply");
+        self.maybe_hang(now);
         self.inner.handle_reply(now, to, request, reply, out);
     }
 
