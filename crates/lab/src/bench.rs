@@ -1,5 +1,6 @@
 //! `lab bench`: the simulator's throughput, in this process, one run after
-//! another: wall ms per seed, seeds per second, virtual-to-wall time ratio
+//! another: wall ms per seed (one seed of every selected test in the part),
+//! seeds per second, virtual-to-wall time ratio
 //! and simulator events per second, for the whole selection and each part.
 
 use crate::cli::{self, BenchArgs, Usage};
@@ -21,14 +22,17 @@ struct Totals {
 }
 
 impl Totals {
-    fn row(&self, name: &str) -> String {
+    /// One table row; a "seed" is one seed of every selected test of the
+    /// row (the whole part, or the whole selection), so `seeds` is the
+    /// number of seeds benched, not the number of runs.
+    fn row(&self, name: &str, seeds: u64) -> String {
         let wall_s = self.wall_ms.max(1e-3) / 1000.0;
         format!(
             "{name:<8} {:>6} {:>6} {:>12.3} {:>10.1} {:>14.0} {:>14.0}",
             self.runs,
             self.failed,
-            self.wall_ms / self.runs.max(1) as f64,
-            self.runs as f64 / wall_s,
+            self.wall_ms / seeds.max(1) as f64,
+            seeds as f64 / wall_s,
             self.virtual_ms as f64 / self.wall_ms.max(1e-3),
             self.events as f64 / wall_s,
         )
@@ -72,13 +76,13 @@ pub fn main<R: Raft>(
     );
     let mut all = Totals::default();
     for (part, t) in &parts {
-        println!("{}", t.row(&part.to_string()));
+        println!("{}", t.row(&part.to_string(), args.seeds));
         all.runs += t.runs;
         all.failed += t.failed;
         all.wall_ms += t.wall_ms;
         all.virtual_ms += t.virtual_ms;
         all.events += t.events;
     }
-    println!("{}", all.row("all"));
+    println!("{}", all.row("all", args.seeds));
     Ok(Exit::Passed)
 }
