@@ -1,7 +1,7 @@
 # raftlab: every target here works on a fresh clone with only rustup's stable
 # toolchain installed (cargo fetches the crates).
 
-.PHONY: test lint fmt doc bench
+.PHONY: test lint fmt doc bench sweep
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised).
@@ -23,3 +23,12 @@ doc:
 bench:
 	cargo bench -p labrpc --locked
 	cargo bench -p tester --locked
+
+# The main job: every test of the suite on SEEDS seeds, in both editions, on
+# the reference Raft, across all cores (about 20 s per edition for 1000 seeds
+# on 2 cores). JSON results land in target/sweep-<edition>.json.
+SEEDS ?= 1000
+sweep:
+	cargo build --release -p lab --locked
+	target/release/lab sweep "" --seeds $(SEEDS) --edition 2025 --json target/sweep-2025.json
+	target/release/lab sweep "" --seeds $(SEEDS) --edition 2024 --json target/sweep-2024.json
