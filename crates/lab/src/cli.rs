@@ -35,6 +35,9 @@ pub enum Command {
     Replay(ReplayArgs),
     /// Measure the simulator's throughput over the suite, by part.
     Bench(BenchArgs),
+    /// Run the whole suite against each of labraft's injectable bugs and
+    /// print which tests catch which bug (exit 0 once every run has a result).
+    Mutants(MutantsArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -153,6 +156,34 @@ pub struct BenchArgs {
     pub common: Common,
 }
 
+/// `lab mutants`.
+#[derive(Debug, Args)]
+pub struct MutantsArgs {
+    /// Seeds per test, for each bug.
+    #[arg(long, default_value_t = 100, value_parser = parse_count)]
+    pub seeds: u64,
+    /// The first seed.
+    #[arg(long, default_value = "1", value_parser = parse_seed_arg)]
+    pub from: u64,
+    /// Only this bug (a name of labraft's catalogue, fixtures included).
+    #[arg(long, value_name = "BUG", value_parser = parse_bug)]
+    pub only: Option<labraft::Bug>,
+    /// Worker processes (default: one per core).
+    #[arg(long, value_parser = parse_count)]
+    pub jobs: Option<u64>,
+    /// Stop a bug's runs at the first seed by which it has failed this many
+    /// runs (0: never stop early). The cut is made at a seed boundary, so the
+    /// table does not depend on --jobs.
+    #[arg(long, default_value_t = 0)]
+    pub stop_after: u64,
+    /// Wall-clock limit per run, in ms; a run over it is a hang.
+    #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
+    pub timeout_ms: u64,
+    /// Shared options.
+    #[command(flatten)]
+    pub common: Common,
+}
+
 /// `lab worker` (internal).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
@@ -194,6 +225,10 @@ fn parse_seed_arg(s: &str) -> Result<u64, String> {
 
 fn parse_edition(s: &str) -> Result<Edition, String> {
     s.parse::<Edition>().map_err(|e| e.to_string())
+}
+
+fn parse_bug(s: &str) -> Result<labraft::Bug, String> {
+    s.parse::<labraft::Bug>().map_err(|e| e.to_string())
 }
 
 fn parse_count(s: &str) -> Result<u64, String> {

@@ -13,6 +13,8 @@
 //!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
 //!      in this process, under a tracing Layer; printed in virtual time
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
+//!  lab mutants [--seeds N] [--only BUG]   the suite against each of
+//!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
 //! ```
 //!
 //! # Modules
@@ -24,11 +26,15 @@
 //! - [`record`]: one run's result as JSON.
 //! - [`replay`]: the tracing collector and [`replay::render`].
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
+//! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
+//!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
 //!
 //! # Exit codes
 //! 0 every run passed; 1 a check failed; 2 bad usage; 3 a Raft panicked (or
 //! a worker process died); 4 a run hung (wall-clock watchdog or runaway
 //! budget). When several kinds occur the most severe wins: 4 > 3 > 1.
+//! `lab mutants` expects failures (they are what it measures): it exits 0
+//! once every run has a result and the table is printed, 2 on bad usage.
 //!
 //! # Your own Raft
 //! The `lab` binary runs the reference [`labraft::Raft`]. To run yours, add
@@ -45,6 +51,8 @@
 
 pub mod bench;
 pub mod cli;
+pub mod injected;
+pub mod mutants;
 pub mod planted;
 pub mod pool;
 pub mod progress;
@@ -69,15 +77,16 @@ pub fn main<R: Raft>(make: fn() -> Factory<R>) -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
-    if cli.raft.is_some() {
+    if cli.raft.is_some() || matches!(cli.command, Command::Mutants(_)) {
         return usage(&Usage(
-            "--raft is only known to the built-in lab binary".into(),
+            "--raft and mutants are only known to the built-in lab binary".into(),
         ));
     }
     finish(dispatch(&cli.command, make, None))
 }
 
-/// The `lab` binary: the reference Raft, or a planted one with `--raft`.
+/// The `lab` binary: the reference Raft, a planted one with `--raft NAME`,
+/// or the reference Raft with an injected bug with `--raft bug:NAME`.
 pub fn main_builtin() -> ExitCode {
     let cli = match parse() {
         Ok(cli) => cli,
@@ -85,18 +94,27 @@ pub fn main_builtin() -> ExitCode {
     };
     let result = match cli.raft.as_deref() {
         None | Some("reference") => dispatch(&cli.command, reference, None),
+        Some(_) if matches!(cli.command, Command::Mutants(_)) => Err(Usage(
+            "mutants chooses its own Rafts: drop --raft".into(),
+        )),
+        Some(name) if injected::is_injected(name) => match injected::find(name) {
+            Ok(make) => dispatch(&cli.command, make, Some(leak(name))),
+            Err(e) => Err(Usage(format!("unknown --raft '{name}': {e}"))),
+        },
         Some(name) => match planted::find(name) {
-            Some(make) => {
-                let name: &'static str = Box::leak(name.to_string().into_boxed_str());
-                dispatch(&cli.command, make, Some(name))
-            }
+            Some(make) => dispatch(&cli.command, make, Some(leak(name))),
             None => Err(Usage(format!(
-                "unknown --raft '{name}': expected reference, {}",
+                "unknown --raft '{name}': expected reference, bug:NAME, {}",
                 planted::names()
             ))),
         },
     };
     finish(result)
+}
+
+/// The `--raft` name for the life of the process (it ends in replay lines).
+fn leak(name: &str) -> &'static str {
+    Box::leak(name.to_string().into_boxed_str())
 }
 
 /// The reference Raft's factory.
@@ -143,6 +161,7 @@ fn dispatch<R: Raft>(
         Command::Sweep(args) => sweep::main(args, raft),
         Command::Replay(args) => replay::main(args, make, raft),
         Command::Bench(args) => bench::main(args, make, raft),
+        Command::Mutants(args) => mutants::main(args),
         Command::Worker(args) => {
             let code = worker::main(args, make, raft);
             Ok(if code == ExitCode::SUCCESS {

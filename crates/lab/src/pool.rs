@@ -16,9 +16,8 @@ use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::thread;
 use std::time::{Duration, Instant as WallClock};
 
@@ -128,54 +127,51 @@ impl Worker {
 }
 
 /// Runs `jobs` on worker processes; sends every result on `results` as it
-/// comes. Once `stop` is set no new job is handed out. Returns when every
-/// handed-out job has a result.
+/// comes. A job for which `skip` holds when its turn comes is dropped without
+/// a result (how `sweep --fail-fast` stops and `mutants` stops a bug early).
+/// Returns when every handed-out job has a result.
 pub fn run_all(
     config: &PoolConfig,
     jobs: Vec<Job>,
-    stop: Arc<AtomicBool>,
+    skip: &(dyn Fn(&Job) -> bool + Sync),
     results: Sender<RunRecord>,
 ) -> io::Result<()> {
-    let queue = Arc::new(Mutex::new(VecDeque::from(jobs)));
+    let queue = Mutex::new(VecDeque::from(jobs));
     let threads = config.jobs.max(1);
-    let mut handles = Vec::with_capacity(threads);
-    for _ in 0..threads {
-        let (config, queue, stop, results) = (
-            config.clone(),
-            Arc::clone(&queue),
-            Arc::clone(&stop),
-            results.clone(),
-        );
-        handles.push(thread::spawn(move || {
-            drive(&config, &queue, &stop, &results)
-        }));
-    }
-    drop(results);
-    let mut first_error = Ok(());
-    for handle in handles {
-        let outcome = handle.join().expect("a pool thread does not panic");
-        if first_error.is_ok() {
-            first_error = outcome;
+    thread::scope(|scope| {
+        let handles: Vec<_> = (0..threads)
+            .map(|_| {
+                let (queue, results) = (&queue, results.clone());
+                scope.spawn(move || drive(config, queue, skip, &results))
+            })
+            .collect();
+        drop(results);
+        let mut first_error = Ok(());
+        for handle in handles {
+            let outcome = handle.join().expect("a pool thread does not panic");
+            if first_error.is_ok() {
+                first_error = outcome;
+            }
         }
-    }
-    first_error
+        first_error
+    })
 }
 
 /// One pool thread: one worker at a time, replaced when it hangs or dies.
 fn drive(
     config: &PoolConfig,
     queue: &Mutex<VecDeque<Job>>,
-    stop: &AtomicBool,
+    skip: &(dyn Fn(&Job) -> bool + Sync),
     results: &Sender<RunRecord>,
 ) -> io::Result<()> {
     let mut worker: Option<Worker> = None;
     loop {
-        if stop.load(Ordering::SeqCst) {
-            break;
-        }
         let Some(job) = queue.lock().expect("queue lock").pop_front() else {
             break;
         };
+        if skip(&job) {
+            continue;
+        }
         let current = match worker.as_mut() {
             Some(w) => w,
             None => worker.insert(Worker::spawn(config)?),

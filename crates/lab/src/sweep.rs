@@ -4,7 +4,7 @@
 //! before anything is printed at the end, so the end is the same for any
 //! `--jobs`.
 
-use crate::cli::{self, Shard, SweepArgs, Usage};
+use crate::cli::{self, Common, Shard, SweepArgs, Usage};
 use crate::pool::{self, PoolConfig};
 use crate::progress::Progress;
 use crate::record::{Job, RunRecord};
@@ -57,7 +57,7 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
         .collect();
     let config = PoolConfig {
         exe: std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?,
-        args: worker_args(args, raft),
+        args: worker_args(&args.common, raft),
         timeout: Duration::from_millis(args.timeout_ms),
         jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
     };
@@ -70,17 +70,16 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
 }
 
 /// One worker per core.
-fn default_jobs() -> usize {
+pub fn default_jobs() -> usize {
     thread::available_parallelism().map_or(1, |n| n.get())
 }
 
 /// `[--raft N] worker --edition E --max-events X --max-virtual-ms Y`.
-fn worker_args(args: &SweepArgs, raft: Option<&str>) -> Vec<OsString> {
+pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
     let mut out: Vec<OsString> = Vec::new();
     if let Some(name) = raft {
         out.extend(["--raft".into(), name.into()]);
     }
-    let c = &args.common;
     for arg in [
         "worker".to_string(),
         "--edition".into(),
@@ -108,7 +107,8 @@ fn collect(
     let (tx, rx) = mpsc::channel();
     let pool = {
         let (config, stop) = (config.clone(), Arc::clone(&stop));
-        thread::spawn(move || pool::run_all(&config, jobs, stop, tx))
+        let stopped = move |_: &Job| stop.load(Ordering::SeqCst);
+        thread::spawn(move || pool::run_all(&config, jobs, &stopped, tx))
     };
     let mut progress = Progress::new(tests, per_test);
     let mut records = Vec::new();

@@ -1,0 +1,394 @@
+//! `lab mutants`: how well does the course's tester catch classic Raft bugs?
+//! For each bug of labraft's catalogue ([`labraft::Bug::ALL`], less the two
+//! fixtures, see [`injected::is_fixture`]) the whole suite runs on `--seeds`
+//! seeds with that bug injected, on the sweep's worker processes (`lab --raft
+//! bug:NAME worker`, under the wall-clock watchdog: a buggy Raft may hang or
+//! panic). One bug at a time, jobs in seed-major order, so `--stop-after F`
+//! can end a bug's runs at the first seed by which it has failed F runs.
+//!
+//! Then one row per bug: caught or not, the tests that caught it, the first
+//! failing seed and its replay command, the detection rate (failed runs over
+//! runs of the catching tests) and the virtual time to that first failure.
+//! Results are sorted and an early stop is cut at a seed boundary computed
+//! from the sorted results, so the table is the same for any `--jobs`.
+//!
+//! Failures are what this command measures, so it exits 0 once every run has
+//! a result and the table is printed; 2 on bad usage or if no worker starts.
+
+use crate::cli::{MutantsArgs, Usage};
+use crate::injected;
+use crate::pool::{self, PoolConfig};
+use crate::record::{FailKind, Job, RunRecord};
+use crate::report::{self, Exit};
+use crate::sweep::{default_jobs, worker_args};
+use labraft::Bug;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, Instant as WallClock};
+use tester::registry::{self, TestDef};
+use tester::seeds::show_seed;
+
+/// How many catching tests a table row names; the rest are counted.
+const TESTS_SHOWN: usize = 3;
+
+/// Runs `lab mutants`.
+pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
+    let tests = registry::select("");
+    let exe = std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?;
+    let bugs = bugs_to_run(args.only);
+    println!(
+        "lab mutants: {} bug(s) x {} tests x {} seeds from {}, edition {}, stop after {} failed runs{}",
+        bugs.len(),
+        tests.len(),
+        args.seeds,
+        show_seed(args.from),
+        args.common.edition,
+        args.stop_after,
+        if args.stop_after == 0 { " (never)" } else { "" },
+    );
+    let mut rows = Vec::with_capacity(bugs.len());
+    for bug in bugs {
+        let raft: &'static str = Box::leak(injected::raft_name(bug).into_boxed_str());
+        let config = PoolConfig {
+            exe: exe.clone(),
+            args: worker_args(&args.common, Some(raft)),
+            timeout: Duration::from_millis(args.timeout_ms),
+            jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
+        };
+        let started = WallClock::now();
+        let records = run_bug(&config, args, &tests, raft)
+            .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
+        let row = BugRow::new(bug, &records);
+        eprintln!(
+            "{:<32} {:>6} runs, {:>5} failed, {:>6.1} s",
+            bug.name(),
+            row.runs,
+            row.failed,
+            started.elapsed().as_secs_f64()
+        );
+        rows.push(row);
+    }
+    print!("\n{}", table(&rows));
+    print!("\n{}", details(&rows));
+    Ok(Exit::Passed)
+}
+
+/// `--only BUG`, or every bug of the catalogue but the fixtures.
+pub fn bugs_to_run(only: Option<Bug>) -> Vec<Bug> {
+    match only {
+        Some(bug) => vec![bug],
+        None => Bug::ALL
+            .into_iter()
+            .filter(|&bug| !injected::is_fixture(bug))
+            .collect(),
+    }
+}
+
+/// Every test on every seed with one bug, sorted; cut at the stop seed.
+fn run_bug(
+    config: &PoolConfig,
+    args: &MutantsArgs,
+    tests: &[&'static TestDef],
+    raft: &'static str,
+) -> std::io::Result<Vec<RunRecord>> {
+    let edition = args.common.edition;
+    let jobs: Vec<Job> = (0..args.seeds)
+        .flat_map(|k| {
+            tests.iter().map(move |t| Job {
+                test: t.name,
+                seed: args.from.wrapping_add(k),
+                edition,
+                raft: Some(raft),
+            })
+        })
+        .collect();
+    let offset = |seed: u64| seed.wrapping_sub(args.from);
+    // Failed runs by seed offset so far, and the stop offset they imply (a
+    // bound: failures still running can only move the true stop earlier).
+    let failed_by_offset = Mutex::new(BTreeMap::<u64, u64>::new());
+    let stop_offset = AtomicU64::new(u64::MAX);
+    let skip = |job: &Job| offset(job.seed) > stop_offset.load(Ordering::SeqCst);
+    let mut records = Vec::new();
+    thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        let pool = scope.spawn(|| pool::run_all(config, jobs, &skip, tx));
+        for record in rx {
+            if !record.passed && args.stop_after > 0 {
+                let mut failed = failed_by_offset.lock().expect("lock");
+                *failed.entry(offset(record.seed)).or_default() += 1;
+                stop_offset.store(stop_at(&failed, args.stop_after), Ordering::SeqCst);
+            }
+            records.push(record);
+        }
+        pool.join().expect("the pool thread does not panic")
+    })?;
+    report::sort(&mut records);
+    if args.stop_after > 0 {
+        let mut failed = BTreeMap::<u64, u64>::new();
+        for r in records.iter().filter(|r| !r.passed) {
+            *failed.entry(offset(r.seed)).or_default() += 1;
+        }
+        let stop = stop_at(&failed, args.stop_after);
+        records.retain(|r| offset(r.seed) <= stop);
+    }
+    Ok(records)
+}
+
+/// The first seed offset by which `stop_after` runs have failed, counting
+/// seeds in order; `u64::MAX` if never.
+pub fn stop_at(failed_by_offset: &BTreeMap<u64, u64>, stop_after: u64) -> u64 {
+    let mut total = 0;
+    for (&offset, &failed) in failed_by_offset {
+        total += failed;
+        if total >= stop_after {
+            return offset;
+        }
+    }
+    u64::MAX
+}
+
+/// One test's results under one bug.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TestCount {
+    /// The test's Go name.
+    pub test: String,
+    /// Runs that failed.
+    pub failed: usize,
+    /// Runs made.
+    pub runs: usize,
+}
+
+/// The first failing run: lowest seed, then earliest test in the suite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FirstFailure {
+    /// The test.
+    pub test: String,
+    /// The seed.
+    pub seed: u64,
+    /// How it failed.
+    pub kind: FailKind,
+    /// The failed check.
+    pub check: String,
+    /// Virtual ms to the failure; `None` for a hang or a crash.
+    pub virtual_ms: Option<u64>,
+    /// Its replay command.
+    pub replay: String,
+}
+
+/// One bug's row of the table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BugRow {
+    /// The bug.
+    pub bug: Bug,
+    /// Runs made.
+    pub runs: usize,
+    /// Runs that failed.
+    pub failed: usize,
+    /// The tests that failed at least once, in suite order.
+    pub catching: Vec<TestCount>,
+    /// The first failing run.
+    pub first: Option<FirstFailure>,
+    /// How the runs failed, by kind.
+    pub kinds: BTreeMap<FailKind, usize>,
+}
+
+impl BugRow {
+    /// The row of `records`, sorted by (test, seed).
+    pub fn new(bug: Bug, records: &[RunRecord]) -> BugRow {
+        let catching = records
+            .chunk_by(|a, b| a.test == b.test)
+            .map(|chunk| TestCount {
+                test: chunk[0].test.clone(),
+                failed: chunk.iter().filter(|r| !r.passed).count(),
+                runs: chunk.len(),
+            })
+            .filter(|count| count.failed > 0)
+            .collect();
+        let first = records
+            .iter()
+            .filter(|r| !r.passed)
+            .min_by_key(|r| r.seed)
+            .map(|r| {
+                let f = r.failure.as_ref().expect("a failed run has a failure");
+                let timed = !matches!(f.kind, FailKind::Hang | FailKind::Crash);
+                FirstFailure {
+                    test: r.test.clone(),
+                    seed: r.seed,
+                    kind: f.kind,
+                    check: f.check.clone(),
+                    virtual_ms: timed.then_some(f.virtual_ms),
+                    replay: r.replay.clone(),
+                }
+            });
+        let mut kinds = BTreeMap::new();
+        for f in records.iter().filter_map(|r| r.failure.as_ref()) {
+            *kinds.entry(f.kind).or_default() += 1;
+        }
+        BugRow {
+            bug,
+            runs: records.len(),
+            failed: records.iter().filter(|r| !r.passed).count(),
+            catching,
+            first,
+            kinds,
+        }
+    }
+
+    /// Failed runs over runs, among the catching tests' runs.
+    pub fn detection(&self) -> (usize, usize) {
+        self.catching
+            .iter()
+            .fold((0, 0), |(f, n), c| (f + c.failed, n + c.runs))
+    }
+}
+
+/// The Markdown table, one row per bug, in catalogue order.
+pub fn table(rows: &[BugRow]) -> String {
+    let mut out = String::from(
+        "| bug | caught | tests that caught it | detection | first failure (virtual time, check) | replay | runs |\n\
+         |---|---|---|---|---|---|---|\n",
+    );
+    for row in rows {
+        let name = if injected::is_fixture(row.bug) {
+            format!("{} (fixture)", row.bug)
+        } else {
+            row.bug.to_string()
+        };
+        let Some(first) = &row.first else {
+            let _ = writeln!(out, "| {name} | no | - | - | - | - | {} |", row.runs);
+            continue;
+        };
+        let mut tests: Vec<String> = row
+            .catching
+            .iter()
+            .take(TESTS_SHOWN)
+            .map(|c| short_name(&c.test).to_string())
+            .collect();
+        if row.catching.len() > TESTS_SHOWN {
+            tests.push(format!("+{} more", row.catching.len() - TESTS_SHOWN));
+        }
+        let (failed, runs) = row.detection();
+        let when = first
+            .virtual_ms
+            .map_or_else(|| "unknown".to_string(), |ms| format!("{ms} ms"));
+        let _ = writeln!(
+            out,
+            "| {name} | yes | {} | {:.0}% ({failed}/{runs}) | seed {} {}: {when}, {} | `{}` | {} |",
+            tests.join(", "),
+            percent(failed, runs),
+            show_seed(first.seed),
+            short_name(&first.test),
+            first.kind.describe(),
+            first.replay,
+            row.runs
+        );
+    }
+    out
+}
+
+/// Per caught bug, every catching test with its failed/runs, and the kinds.
+pub fn details(rows: &[BugRow]) -> String {
+    let mut out = String::new();
+    for row in rows.iter().filter(|r| r.first.is_some()) {
+        let kinds: Vec<String> = row
+            .kinds
+            .iter()
+            .map(|(kind, n)| format!("{n} {}", kind.describe()))
+            .collect();
+        let _ = writeln!(
+            out,
+            "{}: {} of {} runs failed ({})",
+            row.bug,
+            row.failed,
+            row.runs,
+            kinds.join(", ")
+        );
+        for c in &row.catching {
+            let _ = writeln!(
+                out,
+                "  {:<34} {:>4}/{:<4} {:>4.0}%",
+                c.test,
+                c.failed,
+                c.runs,
+                percent(c.failed, c.runs)
+            );
+        }
+    }
+    out
+}
+
+/// A test's name without its `Test` prefix, for narrow columns.
+fn short_name(test: &str) -> &str {
+    test.strip_prefix("Test").unwrap_or(test)
+}
+
+fn percent(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        100.0 * part as f64 / whole as f64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::FailureRecord;
+
+    fn record(test: &str, seed: u64, fail: Option<(FailKind, u64)>) -> RunRecord {
+        RunRecord {
+            test: test.to_string(),
+            seed,
+            edition: 2025,
+            passed: fail.is_none(),
+            failure: fail.map(|(kind, virtual_ms)| FailureRecord {
+                kind,
+                check: "c".to_string(),
+                message: "m".to_string(),
+                virtual_ms,
+            }),
+            trace_hash: 0,
+            events: 0,
+            virtual_ms: 1000,
+            wall_ms: 1.0,
+            replay: format!("lab replay {test} --seed {seed} --raft bug:double-vote"),
+        }
+    }
+
+    #[test]
+    fn the_stop_is_the_first_seed_by_which_enough_runs_failed() {
+        let failed = BTreeMap::from([(2, 1), (5, 2), (9, 4)]);
+        assert_eq!(stop_at(&failed, 1), 2);
+        assert_eq!(stop_at(&failed, 3), 5);
+        assert_eq!(stop_at(&failed, 4), 9);
+        assert_eq!(stop_at(&failed, 8), u64::MAX);
+        assert_eq!(stop_at(&BTreeMap::new(), 1), u64::MAX);
+    }
+
+    #[test]
+    fn a_row_counts_catching_tests_and_the_lowest_failing_seed() {
+        let mut rs = vec![
+            record("TestReElection3A", 1, None),
+            record("TestReElection3A", 2, Some((FailKind::Check, 700))),
+            record("TestInitialElection3A", 1, None),
+            record("TestInitialElection3A", 2, None),
+            record("TestFigure83C", 1, Some((FailKind::Hang, 0))),
+            record("TestFigure83C", 2, Some((FailKind::Check, 300))),
+        ];
+        report::sort(&mut rs);
+        let row = BugRow::new(Bug::DoubleVote, &rs);
+        let names: Vec<&str> = row.catching.iter().map(|c| c.test.as_str()).collect();
+        assert_eq!(names, ["TestReElection3A", "TestFigure83C"]);
+        assert_eq!(row.detection(), (3, 4));
+        let first = row.first.as_ref().unwrap();
+        assert_eq!((first.test.as_str(), first.seed), ("TestFigure83C", 1));
+        assert_eq!(first.virtual_ms, None, "a hang has no virtual time");
+        let text = table(&[row, BugRow::new(Bug::SlowBackup, &rs[..2])]);
+        assert!(text.contains("| double-vote | yes | ReElection3A, Figure83C | 75% (3/4) |"));
+        assert!(text.contains("| slow-backup | no | - |"), "{text}");
+    }
+}
