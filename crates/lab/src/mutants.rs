@@ -277,12 +277,13 @@ pub fn table(rows: &[BugRow]) -> String {
             .map_or_else(|| "unknown".to_string(), |ms| format!("{ms} ms"));
         let _ = writeln!(
             out,
-            "| {name} | yes | {} | {:.0}% ({failed}/{runs}) | seed {} {}: {when}, {} | `{}` | {} |",
+            "| {name} | yes | {} | {:.0}% ({failed}/{runs}) | seed {} {}: {when}, {} in {} | `{}` | {} |",
             tests.join(", "),
             percent(failed, runs),
             show_seed(first.seed),
             short_name(&first.test),
             first.kind.describe(),
+            first.check,
             first.replay,
             row.runs
         );
