@@ -94,9 +94,9 @@ pub fn main_builtin() -> ExitCode {
     };
     let result = match cli.raft.as_deref() {
         None | Some("reference") => dispatch(&cli.command, reference, None),
-        Some(_) if matches!(cli.command, Command::Mutants(_)) => Err(Usage(
-            "mutants chooses its own Rafts: drop --raft".into(),
-        )),
+        Some(_) if matches!(cli.command, Command::Mutants(_)) => {
+            Err(Usage("mutants chooses its own Rafts: drop --raft".into()))
+        }
         Some(name) if injected::is_injected(name) => match injected::find(name) {
             Ok(make) => dispatch(&cli.command, make, Some(leak(name))),
             Err(e) => Err(Usage(format!("unknown --raft '{name}': {e}"))),
