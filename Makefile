@@ -1,7 +1,7 @@
 # raftlab: every target here works on a fresh clone with only rustup's stable
 # toolchain installed (cargo fetches the crates).
 
-.PHONY: test lint fmt doc bench sweep
+.PHONY: test lint fmt doc bench sweep mutants
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised).
@@ -32,3 +32,9 @@ sweep:
 	cargo build --release -p lab --locked
 	target/release/lab sweep "" --seeds $(SEEDS) --edition 2025 --json target/sweep-2025.json
 	target/release/lab sweep "" --seeds $(SEEDS) --edition 2024 --json target/sweep-2024.json
+
+# The suite against each of labraft's injectable bugs, SEEDS seeds each
+# (about 45 s for 100 seeds on 2 cores); the table of docs/MUTANTS.md.
+mutants:
+	cargo build --release -p lab --locked
+	target/release/lab mutants --seeds $(SEEDS)
