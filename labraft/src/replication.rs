@@ -83,12 +83,6 @@ impl Raft {
             panic!("only a leader sends AppendEntries");
         };
         let snapshot_index = self.log.snapshot_index();
-        // Bug::ResendWholeLog models a leader that sends `log[1:]` (all it
-        // holds after its snapshot) every time instead of the entries from
-        // next_index (§5.3), blowing the byte budget.
-        if self.bugs.has(Bug::ResendWholeLog) && leader.next_index[peer.0] > snapshot_index {
-            leader.next_index[peer.0] = snapshot_index.next();
-        }
         let next = leader.next_index[peer.0];
         if next <= snapshot_index {
             leader.next_index[peer.0] = snapshot_index.next();
@@ -108,22 +102,27 @@ impl Raft {
             );
             return;
         }
-        let prev_log_index = next.prev();
+        // Bug::ResendWholeLog models a leader that sends `log[1:]` (all it
+        // holds after its snapshot) every time instead of the entries from
+        // next_index (§5.3), blowing the byte budget. Its bookkeeping
+        // (next_index) stays right: only what goes on the wire is wrong.
+        let (from, max_entries) = if self.bugs.has(Bug::ResendWholeLog) {
+            (snapshot_index.next(), usize::MAX)
+        } else {
+            (next, self.tuning.max_entries_per_append)
+        };
+        let prev_log_index = from.prev();
         let prev_log_term = self
             .log
             .term_at(prev_log_index)
             .expect("next index is after the snapshot");
-        let max_entries = if self.bugs.has(Bug::ResendWholeLog) {
-            usize::MAX
-        } else {
-            self.tuning.max_entries_per_append
-        };
         let entries = if leader.probing[peer.0] {
             Vec::new()
         } else {
-            self.log.entries_from(next, max_entries).to_vec()
+            self.log.entries_from(from, max_entries).to_vec()
         };
-        leader.next_index[peer.0] = LogIndex(next.0 + entries.len() as u64);
+        let sent_through = LogIndex(from.0 + entries.len() as u64);
+        leader.next_index[peer.0] = next.max(sent_through);
         out.call(
             peer,
             Request::AppendEntries(AppendEntriesArgs {
