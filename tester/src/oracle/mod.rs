@@ -66,6 +66,9 @@ struct Slot {
 #[derive(Debug)]
 pub struct Oracles {
     slots: Vec<Slot>,
+    /// `agreed[i * n + j]`: every index up to here that both i's and j's
+    /// views know has the same term in both (log matching checked so far).
+    agreed: Vec<u64>,
     leaders: election::ElectionSafety,
     values: applied::AppliedValues,
     /// Set when some `inspect()` returned `None`.
@@ -79,6 +82,7 @@ impl Oracles {
     pub fn new(n: usize) -> Oracles {
         Oracles {
             slots: (0..n).map(|_| Slot::default()).collect(),
+            agreed: vec![0; n * n],
             leaders: election::ElectionSafety::default(),
             values: applied::AppliedValues::default(),
             blind: false,
@@ -114,19 +118,21 @@ impl Oracles {
                 .observe_leader(view.current_term.0, i, incarnation)?;
         }
         slot.applied.inspected(i, view.last_applied.0)?;
-        let changed = slot
-            .view
-            .as_ref()
-            .is_none_or(|old| !log_matching::same_log(old, &view));
-        if changed {
-            for (j, other) in self.slots.iter().enumerate() {
-                if j == i || !other.live {
-                    continue;
-                }
-                if let Some(other) = &other.view {
-                    log_matching::check_pair(i, &view, j, other)?;
-                }
+        // Up to `kept` the new log holds what the old one held, so whatever
+        // agreed with the old log up to there still agrees.
+        let kept = match &slot.view {
+            Some(old) if old.snapshot_index <= view.snapshot_index => {
+                log_matching::agreed_prefix(old, &view, 0)
             }
+            _ => 0,
+        };
+        let unchanged = slot.view.as_ref().is_some_and(|old| {
+            kept == view.last_log_index().0
+                && old.last_log_index() == view.last_log_index()
+                && old.snapshot_index == view.snapshot_index
+        });
+        if !unchanged {
+            self.check_log_matching(i, &view, kept)?;
         }
         self.slots[i].view = Some(view);
         Ok(())
@@ -164,6 +170,27 @@ impl Oracles {
                 Ok(())
             }
         }
+    }
+
+    /// Checks server i's new log against every live server's, scanning each
+    /// pair only past what is known to agree.
+    fn check_log_matching(
+        &mut self,
+        i: usize,
+        view: &Inspection,
+        kept: u64,
+    ) -> Result<(), Violation> {
+        let n = self.slots.len();
+        for j in (0..n).filter(|&j| j != i) {
+            let known = self.agreed[i * n + j].min(kept);
+            let agreed = match (&self.slots[j].view, self.slots[j].live) {
+                (Some(other), true) => log_matching::check_pair(i, view, j, other, known + 1)?,
+                _ => known,
+            };
+            self.agreed[i * n + j] = agreed;
+            self.agreed[j * n + i] = agreed;
+        }
+        Ok(())
     }
 
     /// The note saying which oracles were skipped, once.
