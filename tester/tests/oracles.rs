@@ -78,7 +78,57 @@ struct Planted {
 }
 
 /// Seeds found with `bug_catch_table`; each run fails by the named oracle.
-const PLANTED: &[Planted] = &[];
+const PLANTED: &[Planted] = &[
+    Planted {
+        bug: Bug::DoubleVote,
+        test: "TestManyElections3A",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:election-safety",
+    },
+    Planted {
+        bug: Bug::TermNotPersisted,
+        test: "TestPersist13C",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:election-safety",
+    },
+    Planted {
+        bug: Bug::VoteWithoutUpToDateCheck,
+        test: "TestFailAgree3B",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:applied-agree",
+    },
+    Planted {
+        bug: Bug::CommitOldTerm,
+        test: "TestFigure83C",
+        seed: 50,
+        edition: Edition::Y2025,
+        check: "oracle:applied-agree",
+    },
+    Planted {
+        bug: Bug::CommitPastLastNew,
+        test: "TestBackup3B",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:stored-on-majority",
+    },
+    Planted {
+        bug: Bug::TruncateOnEveryAppend,
+        test: "TestUnreliableChurn3C",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:stored-on-majority",
+    },
+    Planted {
+        bug: Bug::ApplyPastCommit,
+        test: "TestFigure83C",
+        seed: 1,
+        edition: Edition::Y2025,
+        check: "oracle:stored-on-majority",
+    },
+];
 
 #[test]
 fn each_oracle_fires_on_a_planted_bug() {
@@ -116,6 +166,7 @@ struct Found {
 #[test]
 #[ignore = "measurement: prints the table for docs/MUTANTS.md"]
 fn bug_catch_table() {
+    std::panic::set_hook(Box::new(|_| {}));
     let edition: Edition = std::env::var("LAB_EDITION")
         .ok()
         .map_or(Edition::Y2025, |e| e.parse().unwrap());
@@ -171,12 +222,186 @@ fn search(bug: Bug, edition: Edition, seeds: u64) -> Found {
 }
 
 fn line(bug: Bug, found: &Found) -> String {
-    let first = found.first.as_ref().map_or("-".to_string(), |(seed, test, check)| {
-        format!("{seed} {test} {check}")
-    });
+    let first = found
+        .first
+        .as_ref()
+        .map_or("-".to_string(), |(seed, test, check)| {
+            format!("{seed} {test} {check}")
+        });
     let oracle = found.oracle.map_or("-".to_string(), |(seed, test, check)| {
         format!("{seed} {test} {check}")
     });
     let caught = if found.first.is_some() { "yes" } else { "no" };
-    format!("| {bug} | {caught} | {first} | {oracle} | ({} runs)", found.runs)
+    format!(
+        "| {bug} | {caught} | {first} | {oracle} | ({} runs)",
+        found.runs
+    )
+}
+
+/// How a [`Lens`] changes what the reference Raft shows the oracles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Twist {
+    /// `inspect()` returns `None`.
+    Blind,
+    /// Server 0 reports a wrong term at index 1 once its log holds index 2.
+    LyingLog,
+    /// Every batch of applies ends with its last command applied again.
+    ApplyTwice,
+}
+
+/// The reference Raft behind a twist, written from outside its crate.
+struct Lens {
+    inner: Raft,
+    me: usize,
+    twist: Twist,
+}
+
+type Out = raftapi::Effects<labraft::messages::Request>;
+
+impl Lens {
+    fn after(&self, out: &mut Out) {
+        if self.twist != Twist::ApplyTwice {
+            return;
+        }
+        let applies: Vec<raftapi::ApplyMsg> = out.drain_applies().collect();
+        let again = applies
+            .iter()
+            .rev()
+            .find(|a| matches!(a, raftapi::ApplyMsg::Command { .. }))
+            .cloned();
+        applies.into_iter().chain(again).for_each(|a| out.apply(a));
+    }
+}
+
+impl raftapi::Raft for Lens {
+    type Request = labraft::messages::Request;
+    type Reply = labraft::messages::Reply;
+
+    fn make(config: raftapi::Config, persisted: raftapi::Persisted, out: &mut Out) -> Self {
+        lens(Twist::Blind)(config, persisted, out)
+    }
+    fn tick(&mut self, now: raftapi::Instant, out: &mut Out) {
+        self.inner.tick(now, out);
+        self.after(out);
+    }
+    fn handle_request(
+        &mut self,
+        now: raftapi::Instant,
+        from: raftapi::NodeId,
+        request: &Self::Request,
+        out: &mut Out,
+    ) -> Self::Reply {
+        let reply = self.inner.handle_request(now, from, request, out);
+        self.after(out);
+        reply
+    }
+    fn handle_reply(
+        &mut self,
+        now: raftapi::Instant,
+        to: raftapi::NodeId,
+        request: Self::Request,
+        reply: Option<Self::Reply>,
+        out: &mut Out,
+    ) {
+        self.inner.handle_reply(now, to, request, reply, out);
+        self.after(out);
+    }
+    fn start(
+        &mut self,
+        now: raftapi::Instant,
+        command: raftapi::Bytes,
+        out: &mut Out,
+    ) -> Option<raftapi::Started> {
+        let started = self.inner.start(now, command, out);
+        self.after(out);
+        started
+    }
+    fn snapshot(
+        &mut self,
+        now: raftapi::Instant,
+        index: raftapi::LogIndex,
+        data: raftapi::Bytes,
+        out: &mut Out,
+    ) {
+        self.inner.snapshot(now, index, data, out);
+        self.after(out);
+    }
+    fn state(&self) -> (raftapi::Term, bool) {
+        self.inner.state()
+    }
+    fn persist_bytes(&self) -> usize {
+        self.inner.persist_bytes()
+    }
+    fn inspect(&self) -> Option<raftapi::Inspection> {
+        let mut view = self.inner.inspect()?;
+        match self.twist {
+            Twist::Blind => return None,
+            Twist::LyingLog if self.me == 0 && view.snapshot_index.0 == 0 => {
+                if view.log_terms.len() >= 2 {
+                    view.log_terms[0].0 += 1000;
+                }
+            }
+            _ => {}
+        }
+        Some(view)
+    }
+}
+
+fn lens(twist: Twist) -> Factory<Lens> {
+    Box::new(move |c, p, o| Lens {
+        me: c.me.0,
+        inner: <Raft as raftapi::Raft>::make(c, p, o),
+        twist,
+    })
+}
+
+fn run_lens(name: &str, twist: Twist) -> Outcome {
+    let spec = RunSpec {
+        test: registry::find(name).unwrap(),
+        seed: 1,
+        edition: Edition::Y2025,
+        budget: Budget::default(),
+        strict: true,
+    };
+    run(spec, lens(twist))
+}
+
+#[test]
+fn a_raft_without_inspect_runs_and_the_lines_say_what_was_skipped() {
+    let outcome = run_lens("TestBasicAgree3B", Twist::Blind);
+    assert!(outcome.passed(), "{}", outcome.report().unwrap_or_default());
+    let note = "strict: inspect() returned None: oracle:log-matching and \
+                oracle:stored-on-majority skipped; oracle:election-safety uses state()";
+    assert_eq!(
+        outcome.lines.iter().filter(|l| *l == note).count(),
+        1,
+        "{:?}",
+        outcome.lines
+    );
+}
+
+#[test]
+fn log_matching_fires_on_a_log_that_disagrees_below_an_agreeing_entry() {
+    let outcome = run_lens("TestBasicAgree3B", Twist::LyingLog);
+    let f = outcome.result.as_ref().unwrap_err();
+    assert_eq!((f.kind, f.check), (Kind::Oracle, "oracle:log-matching"));
+    assert!(
+        f.message
+            .contains("both have index 2 in term 1, but differ at index 1"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn apply_monotonic_fires_on_a_command_applied_twice() {
+    let outcome = run_lens("TestBasicAgree3B", Twist::ApplyTwice);
+    let f = outcome.result.as_ref().unwrap_err();
+    assert_eq!((f.kind, f.check), (Kind::Oracle, "oracle:apply-monotonic"));
+    assert!(
+        f.message
+            .contains("applied a command at index 1 after applying up to 1"),
+        "{}",
+        f.message
+    );
 }
