@@ -336,10 +336,10 @@ impl raftapi::Raft for Lens {
         let mut view = self.inner.inspect()?;
         match self.twist {
             Twist::Blind => return None,
-            Twist::LyingLog if self.me == 0 && view.snapshot_index.0 == 0 => {
-                if view.log_terms.len() >= 2 {
-                    view.log_terms[0].0 += 1000;
-                }
+            Twist::LyingLog
+                if self.me == 0 && view.snapshot_index.0 == 0 && view.log_terms.len() >= 2 =>
+            {
+                view.log_terms[0].0 += 1000;
             }
             _ => {}
         }

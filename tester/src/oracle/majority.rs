@@ -64,7 +64,7 @@ mod tests {
 
     #[test]
     fn a_majority_in_logs_or_snapshots_is_enough() {
-        let views = vec![
+        let views = [
             Some(view(0, 0, &[1, 2])),
             Some(view(2, 2, &[])),
             Some(view(0, 0, &[1])),
@@ -91,7 +91,7 @@ mod tests {
 
     #[test]
     fn a_minority_or_a_wrong_term_is_a_violation() {
-        let views = vec![Some(view(0, 0, &[1, 2])), Some(view(0, 0, &[1, 3])), None];
+        let views = [Some(view(0, 0, &[1, 2])), Some(view(0, 0, &[1, 3])), None];
         let v = check(
             0,
             LogIndex(2),
