@@ -27,6 +27,7 @@ fn round(edition: Edition, seeds: u64) -> Vec<(f64, u64, u64)> {
                 seed,
                 edition,
                 budget: Budget::default(),
+                strict: false,
             };
             let t0 = Instant::now();
             let o = run(spec, Box::new(labraft::Raft::make));

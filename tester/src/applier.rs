@@ -105,6 +105,7 @@ impl Records {
 impl<R: Raft> Tester<R> {
     /// Hands one `ApplyMsg` of server i to the test's applier.
     pub(crate) fn apply(&mut self, i: usize, msg: ApplyMsg) {
+        self.oracle_applied(i, &msg);
         let result = if self.snapshot_mode {
             self.apply_snap(i, msg)
         } else {

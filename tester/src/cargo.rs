@@ -1,5 +1,5 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`), and the [`raft_tests!`](crate::raft_tests)
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`), and the [`raft_tests!`](crate::raft_tests)
 //! macro that gives any Raft the 28 tests under their Go names.
 
 use crate::edition::Edition;
@@ -21,6 +21,8 @@ pub struct EnvConfig {
     pub seeds: u64,
     /// `LAB_EDITION` (default 2025).
     pub edition: Edition,
+    /// `LAB_STRICT=1`: run the strict oracles (default off).
+    pub strict: bool,
 }
 
 /// An environment variable with a value we cannot use.
@@ -58,11 +60,19 @@ impl EnvConfig {
             Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_EDITION: {e}")))?,
             None => Edition::default(),
         };
+        let strict = match var("LAB_STRICT").as_deref().map(str::trim) {
+            None | Some("" | "0") => false,
+            Some("1") => true,
+            Some(s) => {
+                return Err(BadEnv(format!("LAB_STRICT: '{s}' is not 0 or 1")));
+            }
+        };
         Ok(EnvConfig {
             seed,
             pinned,
             seeds,
             edition,
+            strict,
         })
     }
 
@@ -84,6 +94,7 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
             seed,
             edition: env.edition,
             budget: Budget::default(),
+            strict: env.strict,
         };
         let outcome = run(spec, make());
         for line in &outcome.lines {
@@ -166,7 +177,9 @@ mod tests {
     fn env_defaults_and_values() {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
-        assert_eq!((c.seeds, c.edition), (1, Edition::Y2025));
+        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2025, false));
+        assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
+        assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
         let c = read(&[
             ("LAB_SEED", "0x10"),
             ("LAB_SEEDS", "5"),
@@ -179,7 +192,8 @@ mod tests {
                 seed: 16,
                 pinned: true,
                 seeds: 5,
-                edition: Edition::Y2024
+                edition: Edition::Y2024,
+                strict: false,
             }
         );
     }
@@ -203,6 +217,10 @@ mod tests {
                 .unwrap_err()
                 .0
                 .contains("unknown edition '2023'")
+        );
+        assert_eq!(
+            read(&[("LAB_STRICT", "yes")]).unwrap_err().0,
+            "LAB_STRICT: 'yes' is not 0 or 1"
         );
     }
 }

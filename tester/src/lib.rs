@@ -22,6 +22,8 @@
 //! - [`stats`]: begin and summary lines, the 120 s limit, counters.
 //! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
+//! - [`oracle`]: strict oracles (off by default): safety checked after
+//!   every input rather than sampled.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
@@ -44,6 +46,7 @@ pub mod edition;
 pub mod failure;
 pub mod harness;
 pub mod one;
+pub mod oracle;
 pub mod registry;
 pub mod regressions;
 pub mod runner;

@@ -23,6 +23,8 @@ pub struct RunSpec {
     pub edition: Edition,
     /// Runaway limits.
     pub budget: Budget,
+    /// Whether the strict oracles run (see [`crate::oracle`]).
+    pub strict: bool,
 }
 
 /// How one run ended.
@@ -44,6 +46,8 @@ pub struct Outcome {
     pub virtual_ms: u64,
     /// What the course's tester printed (begin, summary, warnings).
     pub lines: Vec<String>,
+    /// Whether the strict oracles ran.
+    pub strict: bool,
 }
 
 impl Outcome {
@@ -70,7 +74,7 @@ impl Outcome {
             f.at,
             f.check,
             f.message,
-            replay_command(self.test, self.seed, self.edition)
+            replay_command(self.test, self.seed, self.edition, self.strict)
         ))
     }
 }
@@ -88,6 +92,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
             factory,
         ));
         tester.set_budget(spec.budget);
+        tester.set_strict(spec.strict);
         crate::suite::run_body(def.name, tester)
     }));
     let (trace_hash, events, now, mut lines) = match &slot {
@@ -117,6 +122,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         events,
         virtual_ms: now.0,
         lines,
+        strict: spec.strict,
     }
 }
 

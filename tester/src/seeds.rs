@@ -56,10 +56,11 @@ pub fn fresh_seed() -> u64 {
 }
 
 /// The command that replays one failing run, to paste as is.
-pub fn replay_command(test: &str, seed: u64, edition: Edition) -> String {
+pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: bool) -> String {
     format!(
-        "LAB_SEED={} LAB_EDITION={edition} cargo test -- {test}",
-        show_seed(seed)
+        "LAB_SEED={} LAB_EDITION={edition}{} cargo test -- {test}",
+        show_seed(seed),
+        if strict { " LAB_STRICT=1" } else { "" }
     )
 }
 

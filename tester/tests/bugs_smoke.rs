@@ -19,6 +19,7 @@ fn run_3a(name: &str, seed: u64, factory: Factory<Raft>) -> Outcome {
         seed,
         edition: Edition::default(),
         budget: Budget::default(),
+        strict: false,
     };
     run(spec, factory)
 }

@@ -10,6 +10,7 @@ fn hash_of(test: &'static tester::TestDef, seed: u64, edition: Edition) -> (u64,
         seed,
         edition,
         budget: tester::Budget::default(),
+        strict: false,
     };
     let o = run(spec, Box::new(labraft::Raft::make));
     (o.trace_hash, o.events, o.passed())

@@ -106,6 +106,7 @@ fn report<R: Raft>(test: &str, seed: u64, factory: Factory<R>) -> String {
         seed,
         edition: Edition::Y2025,
         budget: tester::Budget::default(),
+        strict: false,
     };
     let outcome = run(spec, factory);
     outcome
@@ -173,6 +174,7 @@ fn the_reference_raft_passes_what_the_planted_ones_fail() {
             seed: 0x51,
             edition: Edition::Y2025,
             budget: tester::Budget::default(),
+            strict: false,
         };
         let outcome = run(spec, Box::new(<labraft::Raft as Raft>::make));
         assert!(outcome.passed(), "{:?}", outcome.report());
@@ -193,6 +195,7 @@ fn a_raft_that_grants_every_vote_fails_election_safety_or_agreement() {
                 seed,
                 edition: Edition::Y2025,
                 budget: tester::Budget::default(),
+                strict: false,
             };
             if let Some(r) = run(spec, factory).report() {
                 assert!(r.contains(&format!("seed={seed:#x}")), "{r}");

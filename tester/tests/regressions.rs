@@ -15,6 +15,7 @@ fn every_pinned_regression_passes() {
             seed: p.seed,
             edition: p.edition,
             budget: Budget::default(),
+            strict: false,
         };
         let outcome = run(spec, Box::new(labraft::Raft::make));
         assert!(

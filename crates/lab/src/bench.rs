@@ -60,6 +60,7 @@ pub fn main<R: Raft>(
                 seed: args.from.wrapping_add(k),
                 edition: args.common.edition,
                 budget: args.common.budget(),
+                strict: args.common.strict,
             };
             let (_, record) = run_one(spec, make, raft);
             let t = parts.entry(test.part).or_default();

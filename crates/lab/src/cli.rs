@@ -14,9 +14,29 @@ pub struct Cli {
     /// A built-in planted Raft instead of the real one (for testing `lab`).
     #[arg(long, global = true, hide = true, value_name = "NAME")]
     pub raft: Option<String>,
+    /// Strict oracles: check Raft's safety properties after every input
+    /// (one leader per term, log matching, applied entries stored on a
+    /// majority, applied values agree, applied index never goes back).
+    #[arg(long, global = true)]
+    pub strict: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
+}
+
+impl Cli {
+    /// Copies the global flags into the subcommand's [`Common`] options.
+    pub fn spread_globals(&mut self) {
+        let common = match &mut self.command {
+            Command::List { .. } => return,
+            Command::Run(a) => &mut a.common,
+            Command::Sweep(a) => &mut a.common,
+            Command::Replay(a) => &mut a.common,
+            Command::Bench(a) => &mut a.common,
+            Command::Worker(a) => &mut a.common,
+        };
+        common.strict = self.strict;
+    }
 }
 
 /// The subcommands.
@@ -55,6 +75,9 @@ pub struct Common {
     /// Most virtual milliseconds one run may take.
     #[arg(long, default_value_t = Budget::default().max_virtual_ms)]
     pub max_virtual_ms: u64,
+    /// Strict oracles (set from the global `--strict`).
+    #[arg(skip)]
+    pub strict: bool,
 }
 
 impl Common {

@@ -124,7 +124,11 @@ pub fn reference() -> Factory<labraft::Raft> {
 
 /// Parses the command line; clap's own errors are cut to their first line.
 fn parse() -> Result<Cli, ExitCode> {
-    Cli::try_parse().map_err(|e| {
+    let parsed = Cli::try_parse().map(|mut cli| {
+        cli.spread_globals();
+        cli
+    });
+    parsed.map_err(|e| {
         use clap::error::ErrorKind;
         match e.kind() {
             ErrorKind::DisplayHelp

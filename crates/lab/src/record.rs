@@ -116,7 +116,13 @@ impl RunRecord {
             events: outcome.events,
             virtual_ms: outcome.virtual_ms,
             wall_ms,
-            replay: replay_command(outcome.test, outcome.seed, outcome.edition, raft),
+            replay: replay_command(
+                outcome.test,
+                outcome.seed,
+                outcome.edition,
+                raft,
+                outcome.strict,
+            ),
         }
     }
 
@@ -143,7 +149,7 @@ impl RunRecord {
             events: 0,
             virtual_ms: 0,
             wall_ms,
-            replay: replay_command(job.test, job.seed, job.edition, job.raft),
+            replay: replay_command(job.test, job.seed, job.edition, job.raft, job.strict),
         }
     }
 
@@ -175,11 +181,22 @@ pub struct Job {
     pub edition: Edition,
     /// The planted Raft, if any (only for replay commands).
     pub raft: Option<&'static str>,
+    /// Whether the strict oracles run (only for replay commands).
+    pub strict: bool,
 }
 
-/// `lab replay TEST --seed S --edition E [--raft NAME]`.
-pub fn replay_command(test: &str, seed: u64, edition: Edition, raft: Option<&str>) -> String {
+/// `lab replay TEST --seed S --edition E [--strict] [--raft NAME]`.
+pub fn replay_command(
+    test: &str,
+    seed: u64,
+    edition: Edition,
+    raft: Option<&str>,
+    strict: bool,
+) -> String {
     let mut line = tester::seeds::lab_replay_command(test, seed, edition);
+    if strict {
+        line.push_str(" --strict");
+    }
     if let Some(name) = raft {
         line.push_str(" --raft ");
         line.push_str(name);

@@ -64,8 +64,10 @@ pub fn run<R: Raft>(
                 seed,
                 edition: args.common.edition,
                 budget: args.common.budget(),
+                strict: args.common.strict,
             };
-            let replay = crate::record::replay_command(test.name, seed, spec.edition, raft);
+            let replay =
+                crate::record::replay_command(test.name, seed, spec.edition, raft, spec.strict);
             let _ = watchdog.send(Some((test.name, seed, replay)));
             let (outcome, record) = run_one(spec, make, raft);
             let _ = watchdog.send(None);

@@ -52,6 +52,7 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
                 seed,
                 edition,
                 raft,
+                strict: args.common.strict,
             })
         })
         .collect();
@@ -90,6 +91,9 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
         c.max_virtual_ms.to_string(),
     ] {
         out.push(arg.into());
+    }
+    if c.strict {
+        out.push("--strict".into());
     }
     out
 }

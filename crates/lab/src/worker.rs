@@ -56,6 +56,7 @@ pub fn main<R: Raft>(args: &WorkerArgs, make: fn() -> Factory<R>, raft: Option<&
             seed,
             edition: args.common.edition,
             budget: args.common.budget(),
+            strict: args.common.strict,
         };
         let (_, record) = run_one(spec, make, raft);
         let json = serde_json::to_string(&record).expect("a record serialises");

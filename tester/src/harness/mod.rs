@@ -123,6 +123,8 @@ pub struct Tester<R: Raft> {
     /// Lines the course's tester prints (begin, summary, warnings).
     pub(crate) lines: Vec<String>,
     pub(crate) began: Option<String>,
+    /// The strict oracles, when on (`set_strict`).
+    pub(crate) oracles: Option<crate::oracle::Oracles>,
 }
 
 impl<R: Raft> Tester<R> {
@@ -166,6 +168,7 @@ impl<R: Raft> Tester<R> {
             budget: Budget::default(),
             lines: Vec::new(),
             began: None,
+            oracles: None,
         };
         match edition {
             Edition::Y2024 => {

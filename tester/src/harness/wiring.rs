@@ -62,6 +62,7 @@ impl<R: Raft> Tester<R> {
         self.nodes[i].armed_at = None;
         self.nodes[i].wake_generation += 1;
         if self.nodes[i].raft.take().is_some() {
+            self.oracle_crashed(i);
             self.note("crash", format_args!("crash S{i}"));
         }
     }

@@ -144,6 +144,7 @@ pub fn main<R: Raft>(
         seed: args.seed,
         edition: args.common.edition,
         budget: args.common.budget(),
+        strict: args.common.strict,
     };
     let collector = Collector::default();
     let subscriber = tracing_subscriber::registry().with(collector.clone());

@@ -57,7 +57,13 @@ pub fn footer(outcome: &Outcome, raft: Option<&str>) -> String {
     );
     match outcome.report() {
         Some(report) => {
-            let lab = replay_command(outcome.test, outcome.seed, outcome.edition, raft);
+            let lab = replay_command(
+                outcome.test,
+                outcome.seed,
+                outcome.edition,
+                raft,
+                outcome.strict,
+            );
             let _ = writeln!(out, "{report}\n  or: {lab}");
         }
         None => out.push_str("PASSED\n"),

@@ -1,0 +1,169 @@
+//! Log matching (§5.3, Figure 3): if two logs have an entry with the same
+//! index and term, they are identical in all entries up to that index.
+//!
+//! Only indices both servers still know are compared: from the later of the
+//! two snapshot indices (whose term is kept) to the shorter log's end.
+//! Entries inside a snapshot are committed; the stored-on-majority and
+//! applied-agree oracles watch those.
+
+use super::{LOG_MATCHING, Violation};
+use raftapi::{Inspection, LogIndex, Term};
+
+/// Where two logs break log matching: they agree at `agree` but differ at
+/// the earlier index `differ`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Mismatch {
+    /// An index where both have an entry of the same term.
+    pub agree: LogIndex,
+    /// An earlier index where their terms differ.
+    pub differ: LogIndex,
+}
+
+/// The terms `x` holds at `from..=to`, all after its snapshot index.
+fn terms(x: &Inspection, from: u64, to: u64) -> &[Term] {
+    let base = x.snapshot_index.0 + 1;
+    &x.log_terms[(from - base) as usize..=(to - base) as usize]
+}
+
+/// The indices both `a` and `b` know: from the later snapshot index (whose
+/// term is kept) to the shorter log's end. Empty when `low > high`.
+fn overlap(a: &Inspection, b: &Inspection) -> (u64, u64) {
+    let low = a.snapshot_index.0.max(b.snapshot_index.0);
+    let high = a.last_log_index().0.min(b.last_log_index().0);
+    (low, high)
+}
+
+/// How far `a` and `b` agree: the last index of the overlap before the
+/// first index at which their terms differ (the overlap's end if none).
+/// Indices before `from` are taken to agree.
+pub fn agreed_prefix(a: &Inspection, b: &Inspection, from: u64) -> u64 {
+    match first_difference(a, b, from) {
+        Some(differ) => differ - 1,
+        None => overlap(a, b).1,
+    }
+}
+
+/// The first index from `from` on at which `a` and `b` have different terms.
+fn first_difference(a: &Inspection, b: &Inspection, from: u64) -> Option<u64> {
+    let (low, high) = overlap(a, b);
+    let mut index = from.max(low);
+    if index > high {
+        return None;
+    }
+    if index == low {
+        // The later snapshot index: its term is the snapshot's term.
+        if a.term_at(LogIndex(low)) != b.term_at(LogIndex(low)) {
+            return Some(low);
+        }
+        index += 1;
+        if index > high {
+            return None;
+        }
+    }
+    let (sa, sb) = (terms(a, index, high), terms(b, index, high));
+    let k = sa.iter().zip(sb).position(|(x, y)| x != y)?;
+    Some(index + k as u64)
+}
+
+/// Checks log matching between `a` and `b`, knowing that they agree on
+/// every index before `from`. Returns how far they agree (for the next
+/// call's `from`), or where they break log matching: after the first index
+/// where the terms differ, no later index may have equal terms.
+pub fn scan(a: &Inspection, b: &Inspection, from: u64) -> Result<u64, Mismatch> {
+    let Some(differ) = first_difference(a, b, from) else {
+        return Ok(overlap(a, b).1);
+    };
+    let high = overlap(a, b).1;
+    if differ < high {
+        let (sa, sb) = (terms(a, differ + 1, high), terms(b, differ + 1, high));
+        if let Some(k) = sa.iter().zip(sb).position(|(x, y)| x == y) {
+            return Err(Mismatch {
+                agree: LogIndex(differ + 1 + k as u64),
+                differ: LogIndex(differ),
+            });
+        }
+    }
+    Ok(differ - 1)
+}
+
+/// The first break of log matching between `a` and `b`, if any.
+pub fn find_mismatch(a: &Inspection, b: &Inspection) -> Option<Mismatch> {
+    scan(a, b, 0).err()
+}
+
+/// Checks server `i`'s log against server `j`'s from index `from` on (see
+/// [`scan`]); `Ok` with how far they agree.
+pub fn check_pair(
+    i: usize,
+    a: &Inspection,
+    j: usize,
+    b: &Inspection,
+    from: u64,
+) -> Result<u64, Violation> {
+    let m = match scan(a, b, from) {
+        Ok(agreed) => return Ok(agreed),
+        Err(m) => m,
+    };
+    let term = |x: &Inspection, index| x.term_at(index).map_or(0, |t| t.0);
+    Err(Violation {
+        check: LOG_MATCHING,
+        message: format!(
+            "S{i} and S{j} both have index {} in term {}, but differ at index {} (S{i} term {}, S{j} term {})",
+            m.agree.0,
+            term(a, m.agree),
+            m.differ.0,
+            term(a, m.differ),
+            term(b, m.differ)
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::oracle::tests::view;
+
+    #[test]
+    fn a_prefix_and_a_divergent_suffix_match() {
+        let a = view(0, 0, &[1, 1, 2, 2]);
+        let b = view(0, 0, &[1, 1, 3]);
+        assert_eq!(find_mismatch(&a, &b), None);
+        assert_eq!(find_mismatch(&a, &view(0, 0, &[1, 1])), None);
+        assert_eq!(find_mismatch(&a, &view(0, 0, &[])), None);
+    }
+
+    #[test]
+    fn equal_terms_after_a_difference_break_log_matching() {
+        let a = view(0, 0, &[1, 1, 2, 3]);
+        let b = view(0, 0, &[1, 2, 2, 3]);
+        let m = find_mismatch(&a, &b).unwrap();
+        assert_eq!((m.agree, m.differ), (LogIndex(3), LogIndex(2)));
+        let v = check_pair(0, &a, 1, &b, 0).unwrap_err();
+        assert_eq!(v.check, LOG_MATCHING);
+        assert_eq!(
+            v.message,
+            "S0 and S1 both have index 3 in term 2, but differ at index 2 (S0 term 1, S1 term 2)"
+        );
+    }
+
+    #[test]
+    fn snapshots_hide_what_they_cover() {
+        // a: snapshot to 2 (term 1), then 3..=4; b: a full log.
+        let a = view(2, 1, &[2, 2]);
+        assert_eq!(find_mismatch(&a, &view(0, 0, &[9, 1, 2, 2])), None);
+        // The snapshot's own term counts.
+        let m = find_mismatch(&a, &view(0, 0, &[1, 3, 2, 2])).unwrap();
+        assert_eq!((m.agree, m.differ), (LogIndex(3), LogIndex(2)));
+    }
+
+    #[test]
+    fn scans_report_how_far_logs_agree() {
+        let a = view(0, 0, &[1, 1, 2, 2]);
+        assert_eq!(scan(&a, &view(0, 0, &[1, 1, 3]), 0), Ok(2));
+        assert_eq!(scan(&a, &a, 0), Ok(4));
+        assert_eq!(scan(&a, &view(3, 2, &[2, 2]), 0), Ok(4));
+        // What is known to agree is not scanned again.
+        assert_eq!(scan(&a, &view(0, 0, &[9, 9, 2, 2]), 3), Ok(4));
+        assert_eq!(agreed_prefix(&a, &view(0, 0, &[1, 2, 2, 2]), 0), 1);
+    }
+}
