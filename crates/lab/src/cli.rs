@@ -34,6 +34,7 @@ impl Cli {
             Command::Replay(a) => &mut a.common,
             Command::Bench(a) => &mut a.common,
             Command::Worker(a) => &mut a.common,
+            Command::Mutants(a) => &mut a.common,
         };
         common.strict = self.strict;
     }

@@ -96,6 +96,7 @@ fn run_bug(
     raft: &'static str,
 ) -> std::io::Result<Vec<RunRecord>> {
     let edition = args.common.edition;
+    let strict = args.common.strict;
     let jobs: Vec<Job> = (0..args.seeds)
         .flat_map(|k| {
             tests.iter().map(move |t| Job {
@@ -103,6 +104,7 @@ fn run_bug(
                 seed: args.from.wrapping_add(k),
                 edition,
                 raft: Some(raft),
+                strict,
             })
         })
         .collect();
