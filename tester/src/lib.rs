@@ -22,6 +22,7 @@
 //! - [`stats`]: begin and summary lines, the 120 s limit, counters.
 //! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
+//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
@@ -47,6 +48,7 @@ pub mod one;
 pub mod registry;
 pub mod regressions;
 pub mod runner;
+pub mod scenario;
 pub mod seeds;
 pub mod stats;
 pub mod suite;
