@@ -14,6 +14,10 @@ pub struct Cli {
     /// A built-in planted Raft instead of the real one (for testing `lab`).
     #[arg(long, global = true, hide = true, value_name = "NAME")]
     pub raft: Option<String>,
+    /// Load scenario files (`*.toml`) from DIR as tests `scenario/<stem>`
+    /// [default: scenarios/, if present].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub scenarios: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -212,6 +216,20 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
         return Err(bad());
     }
     Ok(Shard { index, count })
+}
+
+/// Registers the scenario files of `dir` (default `scenarios/`, skipped
+/// when absent); a bad file is a usage error naming file, line and field.
+pub fn load_scenarios(dir: Option<&std::path::Path>) -> Result<(), Usage> {
+    let default = std::path::Path::new("scenarios");
+    let dir = match dir {
+        Some(d) => d,
+        None if default.is_dir() => default,
+        None => return Ok(()),
+    };
+    tester::scenario::load_dir(dir)
+        .map(|_| ())
+        .map_err(|e| Usage(e.to_string()))
 }
 
 /// A usage error found after parsing (exit code 2).

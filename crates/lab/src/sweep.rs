@@ -80,6 +80,9 @@ fn worker_args(args: &SweepArgs, raft: Option<&str>) -> Vec<OsString> {
     if let Some(name) = raft {
         out.extend(["--raft".into(), name.into()]);
     }
+    if let Some(dir) = tester::scenario::loaded_dir() {
+        out.extend(["--scenarios".into(), dir.into()]);
+    }
     let c = &args.common;
     for arg in [
         "worker".to_string(),
