@@ -197,6 +197,10 @@ pub struct Weights {
     /// Restart a random crashed server.
     #[serde(default)]
     pub restart: u32,
+    /// Crash the leader, if one leads and fewer than `max_crashed` are down;
+    /// else restart a random crashed server (the Figure 8 tests' loop).
+    #[serde(default)]
+    pub crash_leader: u32,
     /// Clog a random link.
     #[serde(default)]
     pub clog: u32,
@@ -207,7 +211,7 @@ pub struct Weights {
 
 impl Weights {
     /// The weights in a fixed order, with their names.
-    pub fn named(&self) -> [(&'static str, u32); 8] {
+    pub fn named(&self) -> [(&'static str, u32); 9] {
         [
             ("partition", self.partition),
             ("leader_plus_one", self.leader_plus_one),
@@ -215,6 +219,7 @@ impl Weights {
             ("one_way", self.one_way),
             ("crash", self.crash),
             ("restart", self.restart),
+            ("crash_leader", self.crash_leader),
             ("clog", self.clog),
             ("heal", self.heal),
         ]

@@ -456,6 +456,14 @@ impl Run {
                 }
             }
             "restart" => Fault::Restart("random".into()),
+            "crash_leader" => {
+                let down = (0..n).filter(|&i| !t.is_up(i)).count();
+                if leader(t).is_some() && down < g.max_crashed.unwrap_or((n - 1) / 2) {
+                    Fault::Crash("leader".into())
+                } else {
+                    Fault::Restart("random".into())
+                }
+            }
             "clog" if n >= 2 => {
                 let delay = 1 + t.rand(g.clog_max_delay_ms);
                 let for_ms = 1 + t.rand(g.clog_max_for_ms);
