@@ -109,3 +109,6 @@ pub fn plan(name: &str, seed: u64) -> Option<(Scenario, Option<String>)> {
 pub fn to_toml(s: &Scenario) -> String {
     toml::to_string_pretty(s).expect("a scenario serialises")
 }
+
+#[cfg(test)]
+mod tests;

@@ -66,7 +66,11 @@ pub fn parse_str(file: &str, text: &str, stem: Option<&str>) -> Result<Scenario,
     let scenario: Scenario = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
-        let field = backticked(&message).unwrap_or_else(|| key_at(text, span.start));
+        let names_field =
+            message.starts_with("unknown field") || message.starts_with("missing field");
+        let field = backticked(&message)
+            .filter(|_| names_field)
+            .unwrap_or_else(|| key_at(text, span.start));
         ScenarioError {
             file: file.into(),
             line: line_of(text, span.start),
@@ -80,7 +84,7 @@ pub fn parse_str(file: &str, text: &str, stem: Option<&str>) -> Result<Scenario,
         field,
         message,
     };
-    let top = |key: &str| find_key(text, 0, key);
+    let top = |key: &str| find_key(text, 0, leaf(key));
     if scenario.version != VERSION {
         return Err(err(
             "version".into(),
