@@ -8,7 +8,7 @@ use labrpc::{SimRng, Streams};
 use toml::Spanned;
 
 /// The label of the swarm's own random stream.
-const SWARM_LABEL: u64 = 0x5357_4152_4d;
+const SWARM_LABEL: u64 = 0x0053_5741_524d;
 
 /// The fault kinds `partition_kinds` may name.
 pub const KINDS: [&str; 6] = [
