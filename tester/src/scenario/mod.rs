@@ -8,7 +8,7 @@
 //!             Tester::new(setup) ─> run::execute: fault phase, liveness phase
 //! ```
 //!
-//! - [`format`]: the serde types; [`parse`]: loading with file:line errors;
+//! - [`format`](mod@format): the serde types; [`parse`]: loading with file:line errors;
 //! - [`run`]: the executor; [`swarm`]: drawing a concrete scenario.
 
 pub mod format;
