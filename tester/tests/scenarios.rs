@@ -28,6 +28,7 @@ fn every_scenario_file_passes() {
     let only = std::env::var("LAB_SCENARIO").ok();
     let tests = load_all();
     assert!(tests.len() >= 6, "the six scenario files are there");
+    let mut ran = 0;
     for test in tests {
         if only
             .as_deref()
@@ -35,6 +36,7 @@ fn every_scenario_file_passes() {
         {
             continue;
         }
+        ran += 1;
         for k in 0..env.seeds {
             let seed = env.seed.wrapping_add(k);
             let spec = RunSpec {
@@ -53,6 +55,8 @@ fn every_scenario_file_passes() {
             }
         }
     }
+    assert!(ran > 0, "LAB_SCENARIO={only:?} names no scenario file");
+    eprintln!("{ran} scenario files x {} seeds passed", env.seeds);
 }
 
 #[test]
