@@ -23,3 +23,43 @@ pub const REORDER_SPREAD_MS: u64 = 2000;
 /// While a handler runs, the Go network checks every 100 ms whether the
 /// server died or the end was disabled; here that poll is an exact event.
 pub const DEAD_POLL_MS: u64 = 100;
+
+/// The network's fault model as data: every number the unreliable network,
+/// the dead-end path and long reordering draw with. [`FaultModel::default`] is
+/// exactly the course's numbers above; scenario files set others with
+/// [`Sim::set_fault_model`](crate::Sim::set_fault_model).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FaultModel {
+    /// Unreliable requests wait `rand(bound)` ms before dispatch.
+    pub short_delay_ms_bound: u64,
+    /// Unreliable networks drop this many requests in 1000.
+    pub request_drop_per_mille: u64,
+    /// Unreliable networks drop this many replies in 1000.
+    pub reply_drop_per_mille: u64,
+    /// Calls on a dead end fail after `rand(bound)` ms with long delays on.
+    pub long_delay_ms_bound: u64,
+    /// ... and after `rand(bound)` ms with long delays off.
+    pub short_fail_delay_ms_bound: u64,
+    /// With long reordering on, `rand(900) < this` replies are delayed.
+    pub reorder_per_900: u64,
+    /// A reordered reply waits `base + rand(1 + rand(spread))` ms.
+    pub reorder_base_ms: u64,
+    /// See [`FaultModel::reorder_base_ms`].
+    pub reorder_spread_ms: u64,
+}
+
+impl Default for FaultModel {
+    /// The course's numbers.
+    fn default() -> Self {
+        FaultModel {
+            short_delay_ms_bound: SHORT_DELAY_MS_BOUND,
+            request_drop_per_mille: REQUEST_DROP_PER_MILLE,
+            reply_drop_per_mille: REPLY_DROP_PER_MILLE,
+            long_delay_ms_bound: LONG_DELAY_MS_BOUND,
+            short_fail_delay_ms_bound: SHORT_FAIL_DELAY_MS_BOUND,
+            reorder_per_900: REORDER_PER_900,
+            reorder_base_ms: REORDER_BASE_MS,
+            reorder_spread_ms: REORDER_SPREAD_MS,
+        }
+    }
+}

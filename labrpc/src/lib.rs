@@ -66,6 +66,7 @@ pub mod sim;
 pub mod time;
 pub mod trace;
 
+pub use faults::FaultModel;
 pub use ids::{CallId, EndId, ServerId, ServerName};
 pub use rng::{SimRng, Streams};
 pub use sim::{Output, Sim, Totals, World};

@@ -7,6 +7,8 @@ use crate::ids::{EndId, ServerId, ServerName};
 struct End {
     enabled: bool,
     server: Option<ServerName>,
+    /// Extra dispatch delay in ms (a clogged link).
+    extra_delay_ms: u64,
 }
 
 /// The course's `Network` state, without its goroutines.
@@ -57,6 +59,14 @@ impl Wiring {
 
     pub(crate) fn enable(&mut self, end: EndId, enabled: bool) {
         self.end_mut(end).enabled = enabled;
+    }
+
+    pub(crate) fn set_extra_delay(&mut self, end: EndId, ms: u64) {
+        self.end_mut(end).extra_delay_ms = ms;
+    }
+
+    pub(crate) fn extra_delay(&self, end: EndId) -> u64 {
+        self.end(end).extra_delay_ms
     }
 
     pub(crate) fn is_enabled(&self, end: EndId) -> bool {

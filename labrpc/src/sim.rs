@@ -97,6 +97,7 @@ pub struct Sim<Req, Rep> {
     streams: Streams,
     rng: SimRng,
     wiring: Wiring,
+    faults: FaultModel,
     calls: Calls<Req, Rep>,
     /// The call last handed to the world as a Request, checked for completion
     /// at the next step (to arm the dead poll only for handlers that pend).
@@ -118,6 +119,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             rng: streams.stream(purpose::NETWORK),
             streams,
             wiring: Wiring::default(),
+            faults: FaultModel::default(),
             calls: Calls::default(),
             awaiting: None,
             totals: Totals::default(),
@@ -158,6 +160,30 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
     /// `LongReordering(yes)`: delay 2 in 3 replies by 200-2199 ms.
     pub fn set_long_reordering(&mut self, yes: bool) {
         self.wiring.long_reordering = yes;
+    }
+
+    /// Replaces the fault model (the course's numbers by default). Every
+    /// bound must be positive: a bound is the `n` of a `rand(n)` draw.
+    pub fn set_fault_model(&mut self, model: FaultModel) {
+        assert!(model.short_delay_ms_bound > 0, "short_delay_ms_bound is 0");
+        assert!(model.long_delay_ms_bound > 0, "long_delay_ms_bound is 0");
+        assert!(
+            model.short_fail_delay_ms_bound > 0,
+            "short_fail_delay_ms_bound is 0"
+        );
+        assert!(model.reorder_spread_ms > 0, "reorder_spread_ms is 0");
+        self.faults = model;
+    }
+
+    /// The fault model in force.
+    pub fn fault_model(&self) -> FaultModel {
+        self.faults
+    }
+
+    /// Adds `ms` of delay to every request dispatched on `end` (clogging a
+    /// link), on reliable networks too. 0 (the default) adds nothing.
+    pub fn set_end_delay(&mut self, end: EndId, ms: u64) {
+        self.wiring.set_extra_delay(end, ms);
     }
 
     /// `MakeEnd`: a new end, disabled and unconnected.
@@ -284,11 +310,14 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             m.digest,
         );
         trace!(target: "labrpc", t = self.now.0, call = id.0, end = end.0, bytes = m.len, "send");
+        let f = self.faults;
         let at = match target {
-            Some(_) if self.wiring.reliable => self.now,
-            Some(_) => self.now + self.rng.below(SHORT_DELAY_MS_BOUND),
-            None if self.wiring.long_delays => self.now + self.rng.below(LONG_DELAY_MS_BOUND),
-            None => self.now + self.rng.below(SHORT_FAIL_DELAY_MS_BOUND),
+            Some(_) if self.wiring.reliable => self.now + self.wiring.extra_delay(end),
+            Some(_) => {
+                self.now + self.rng.below(f.short_delay_ms_bound) + self.wiring.extra_delay(end)
+            }
+            None if self.wiring.long_delays => self.now + self.rng.below(f.long_delay_ms_bound),
+            None => self.now + self.rng.below(f.short_fail_delay_ms_bound),
         };
         let event = if target.is_some() {
             Event::Dispatch(id)
@@ -334,13 +363,13 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             .record(self.now, Kind::Complete, call.0, m.digest);
         if self.wiring.is_dead(end, target) {
             self.queue.push(self.now, Event::Fail(call));
-        } else if !reliable && self.rng.chance_per_mille(REPLY_DROP_PER_MILLE) {
+        } else if !reliable && self.rng.chance_per_mille(self.faults.reply_drop_per_mille) {
             self.trace.record(self.now, Kind::DropReply, call.0, 0);
             trace!(target: "labrpc", t = self.now.0, call = call.0, "drop reply");
             self.queue.push(self.now, Event::Fail(call));
-        } else if reordering && self.rng.below(900) < REORDER_PER_900 {
-            let spread = 1 + self.rng.below(REORDER_SPREAD_MS);
-            let delay = REORDER_BASE_MS + self.rng.below(spread);
+        } else if reordering && self.rng.below(900) < self.faults.reorder_per_900 {
+            let spread = 1 + self.rng.below(self.faults.reorder_spread_ms);
+            let delay = self.faults.reorder_base_ms + self.rng.below(spread);
             self.trace.record(self.now, Kind::Reorder, call.0, delay);
             self.queue.push(self.now + delay, Event::Deliver(call));
         } else {
@@ -408,7 +437,11 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             c.target.expect("dispatch without target"),
             c.reliable,
         );
-        if !reliable && self.rng.chance_per_mille(REQUEST_DROP_PER_MILLE) {
+        if !reliable
+            && self
+                .rng
+                .chance_per_mille(self.faults.request_drop_per_mille)
+        {
             self.trace.record(self.now, Kind::DropRequest, id.0, 0);
             trace!(target: "labrpc", t = self.now.0, call = id.0, "drop request");
             return Some(self.resolve(id, false));

@@ -24,6 +24,7 @@
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
 //! - [`oracle`]: strict oracles (off by default): safety checked after
 //!   every input rather than sampled.
+//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
@@ -50,6 +51,7 @@ pub mod oracle;
 pub mod registry;
 pub mod regressions;
 pub mod runner;
+pub mod scenario;
 pub mod seeds;
 pub mod stats;
 pub mod suite;

@@ -4,6 +4,7 @@
 use crate::edition::Edition;
 use crate::harness::Setup;
 use std::fmt;
+use std::sync::RwLock;
 
 /// A part of the lab.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -16,6 +17,8 @@ pub enum Part {
     C,
     /// Log compaction (snapshots).
     D,
+    /// A scenario file (not in the course).
+    Scenario,
 }
 
 impl fmt::Display for Part {
@@ -25,6 +28,7 @@ impl fmt::Display for Part {
             Part::B => 'B',
             Part::C => 'C',
             Part::D => 'D',
+            Part::Scenario => return f.write_str("scenario"),
         };
         write!(f, "3{c}")
     }
@@ -81,6 +85,7 @@ impl TestDef {
     pub fn position(&self) -> usize {
         TESTS
             .iter()
+            .chain(extra().iter().copied())
             .position(|t| t.name == self.name)
             .expect("a registered test")
     }
@@ -137,18 +142,38 @@ pub static TESTS: [TestDef; 28] = [
     def("TestSnapshotInit3D", D, 3, R24, true),
 ];
 
+/// Tests registered at run time (scenario files), after the 28.
+static EXTRA: RwLock<Vec<&'static TestDef>> = RwLock::new(Vec::new());
+
+fn extra() -> Vec<&'static TestDef> {
+    EXTRA.read().expect("not poisoned").clone()
+}
+
+/// Registers a test defined at run time (a scenario file); the definition
+/// is leaked, as it lives as long as the process.
+pub fn register(def: TestDef) -> &'static TestDef {
+    let def: &'static TestDef = Box::leak(Box::new(def));
+    EXTRA.write().expect("not poisoned").push(def);
+    def
+}
+
 /// The test with exactly this name (2A-2D spellings accepted).
 pub fn find(name: &str) -> Option<&'static TestDef> {
+    if name.starts_with(crate::scenario::PREFIX) {
+        return extra().into_iter().find(|t| t.name == name);
+    }
     let name = modern_name(name);
     TESTS.iter().find(|t| t.name == name)
 }
 
 /// The tests a filter selects, as `cargo test` would: a part (`3B`, or the
-/// pre-2024 `2B`), or a substring of the Go names. `""` selects all.
+/// pre-2024 `2B`), or a substring of the Go names (or of `scenario/<stem>`
+/// for registered scenario files). `""` selects all.
 pub fn select(filter: &str) -> Vec<&'static TestDef> {
     let filter = modern_name(filter.trim());
     TESTS
         .iter()
+        .chain(extra())
         .filter(|t| t.name.contains(filter.as_str()))
         .collect()
 }

@@ -85,15 +85,18 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
     let mut slot: Option<Tester<R>> = None;
     let result = catch_unwind(AssertUnwindSafe(|| {
         let seed = test_seed(spec.seed, def.name);
-        let tester = slot.insert(Tester::new(
-            def.setup(spec.edition),
-            spec.edition,
-            seed,
-            factory,
-        ));
+        let scenario = crate::scenario::plan(def.name, seed);
+        let setup = scenario.as_ref().map_or_else(
+            || def.setup(spec.edition),
+            |(s, _)| crate::scenario::run::setup(s),
+        );
+        let tester = slot.insert(Tester::new(setup, spec.edition, seed, factory));
         tester.set_budget(spec.budget);
         tester.set_strict(spec.strict);
-        crate::suite::run_body(def.name, tester)
+        match &scenario {
+            Some((s, drew)) => crate::scenario::run::execute(s, drew.as_deref(), tester),
+            None => crate::suite::run_body(def.name, tester),
+        }
     }));
     let (trace_hash, events, now, mut lines) = match &slot {
         Some(t) => (t.trace_hash(), t.events(), t.now(), t.lines().to_vec()),

@@ -19,6 +19,10 @@ pub struct Cli {
     /// majority, applied values agree, applied index never goes back).
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Load scenario files (`*.toml`) from DIR as tests `scenario/<stem>`
+    /// [default: scenarios/, if present].
+    #[arg(long, global = true, value_name = "DIR")]
+    pub scenarios: Option<std::path::PathBuf>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -271,6 +275,20 @@ fn parse_shard(s: &str) -> Result<Shard, String> {
         return Err(bad());
     }
     Ok(Shard { index, count })
+}
+
+/// Registers the scenario files of `dir` (default `scenarios/`, skipped
+/// when absent); a bad file is a usage error naming file, line and field.
+pub fn load_scenarios(dir: Option<&std::path::Path>) -> Result<(), Usage> {
+    let default = std::path::Path::new("scenarios");
+    let dir = match dir {
+        Some(d) => d,
+        None if default.is_dir() => default,
+        None => return Ok(()),
+    };
+    tester::scenario::load_dir(dir)
+        .map(|_| ())
+        .map_err(|e| Usage(e.to_string()))
 }
 
 /// A usage error found after parsing (exit code 2).

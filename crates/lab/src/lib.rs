@@ -82,6 +82,9 @@ pub fn main<R: Raft>(make: fn() -> Factory<R>) -> ExitCode {
             "--raft and mutants are only known to the built-in lab binary".into(),
         ));
     }
+    if let Err(e) = cli::load_scenarios(cli.scenarios.as_deref()) {
+        return usage(&e);
+    }
     finish(dispatch(&cli.command, make, None))
 }
 
@@ -92,6 +95,9 @@ pub fn main_builtin() -> ExitCode {
         Ok(cli) => cli,
         Err(code) => return code,
     };
+    if let Err(e) = cli::load_scenarios(cli.scenarios.as_deref()) {
+        return usage(&e);
+    }
     let result = match cli.raft.as_deref() {
         None | Some("reference") => dispatch(&cli.command, reference, None),
         Some(_) if matches!(cli.command, Command::Mutants(_)) => {

@@ -81,6 +81,9 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
     if let Some(name) = raft {
         out.extend(["--raft".into(), name.into()]);
     }
+    if let Some(dir) = tester::scenario::loaded_dir() {
+        out.extend(["--scenarios".into(), dir.into()]);
+    }
     for arg in [
         "worker".to_string(),
         "--edition".into(),

@@ -4,9 +4,11 @@
 //!
 //! - `mod.rs`: the state, `make`, sleeping (running the world), budgets.
 //! - `wiring.rs`: connect, disconnect, crash, start, shutdown, restart.
+//! - `links.rs`: one-way links, the fault model, clogged links (scenarios).
 //! - `world.rs`: the simulator's outputs turned into Raft inputs, and the
 //!   Raft's effects performed in the raftapi order.
 
+mod links;
 mod wiring;
 mod world;
 
