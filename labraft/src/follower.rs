@@ -2,6 +2,7 @@
 //! InstallSnapshot (§7), and the service's own `snapshot` call.
 
 use crate::bugs::Bug;
+use crate::log::Log;
 use crate::messages::{
     AppendEntriesArgs, AppendEntriesReply, Entry, InstallSnapshotArgs, InstallSnapshotReply,
 };
@@ -205,16 +206,16 @@ impl Raft {
         }
         self.follow(from);
         let index = args.last_included_index;
-        // Bug::SnapshotMovesBackwards models a receiver that installs any
-        // snapshot newer than its own snapshot, even one its commit index has
-        // passed (§7: a snapshot that describes a prefix of the log is old
-        // news), so commit_index and last_applied move backwards and the
-        // service is handed older state.
-        let old_news = if self.bugs.has(Bug::SnapshotMovesBackwards) {
-            index <= self.log.snapshot_index()
-        } else {
-            index <= self.commit_index
-        };
+        // Bug::SnapshotMovesBackwards models a receiver that installs every
+        // snapshot the leader sends (`rf.log = nil; lastIncludedIndex = ...`),
+        // even one its commit index has passed (§7: a snapshot that describes
+        // a prefix of the log is old news): commit_index and last_applied move
+        // backwards, the entries after it are dropped, and the service is
+        // handed older state.
+        if self.bugs.has(Bug::SnapshotMovesBackwards) && index <= self.commit_index {
+            self.log = Log::new(index, args.last_included_term, Vec::new());
+        }
+        let old_news = index <= self.commit_index && !self.bugs.has(Bug::SnapshotMovesBackwards);
         if old_news {
             trace!(
                 self,
@@ -222,7 +223,9 @@ impl Raft {
             );
             return reply(self);
         }
-        self.log.compact_to(index, args.last_included_term);
+        if index > self.log.snapshot_index() {
+            self.log.compact_to(index, args.last_included_term);
+        }
         self.snapshot = args.data.clone();
         self.commit_index = index;
         self.last_applied = index;
