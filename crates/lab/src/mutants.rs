@@ -15,7 +15,7 @@
 //! Failures are what this command measures, so it exits 0 once every run has
 //! a result and the table is printed; 2 on bad usage or if no worker starts.
 
-use crate::cli::{MutantsArgs, Usage};
+use crate::cli::{Common, MutantsArgs, Usage};
 use crate::injected;
 use crate::pool::{self, PoolConfig};
 use crate::record::{FailKind, Job, RunRecord};
@@ -29,52 +29,100 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant as WallClock};
-use tester::registry::{self, TestDef};
+use tester::registry::{self, Part, TestDef};
 use tester::seeds::show_seed;
 
 /// How many catching tests a table row names; the rest are counted.
 const TESTS_SHOWN: usize = 3;
 
-/// Runs `lab mutants`.
+/// Runs `lab mutants`: for each bug, two passes. The first runs the
+/// course's 28 tests as the course judges them; the second runs them again
+/// with the strict oracles on, plus every loaded scenario file (also strict).
 pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
-    let tests = registry::select("");
+    let all = registry::select("");
+    let course: Vec<&'static TestDef> = all
+        .iter()
+        .copied()
+        .filter(|t| t.part != Part::Scenario)
+        .collect();
     let exe = std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?;
     let bugs = bugs_to_run(args.only);
     println!(
-        "lab mutants: {} bug(s) x {} tests x {} seeds from {}, edition {}, stop after {} failed runs{}",
+        "lab mutants: {} bug(s) x {} course tests (then {} tests with strict oracles and scenario files) x {} seeds from {}, edition {}, stop after {} failed runs{}",
         bugs.len(),
-        tests.len(),
+        course.len(),
+        all.len(),
         args.seeds,
         show_seed(args.from),
         args.common.edition,
         args.stop_after,
         if args.stop_after == 0 { " (never)" } else { "" },
     );
-    let mut rows = Vec::with_capacity(bugs.len());
+    let mut course_rows = Vec::with_capacity(bugs.len());
+    let mut strict_rows = Vec::with_capacity(bugs.len());
     for bug in bugs {
         let raft: &'static str = Box::leak(injected::raft_name(bug).into_boxed_str());
-        let config = PoolConfig {
-            exe: exe.clone(),
-            args: worker_args(&args.common, Some(raft)),
-            timeout: Duration::from_millis(args.timeout_ms),
-            jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
-        };
-        let started = WallClock::now();
-        let records = run_bug(&config, args, &tests, raft)
-            .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
-        let row = BugRow::new(bug, &records);
-        eprintln!(
-            "{:<32} {:>6} runs, {:>5} failed, {:>6.1} s",
-            bug.name(),
-            row.runs,
-            row.failed,
-            started.elapsed().as_secs_f64()
-        );
-        rows.push(row);
+        for (strict, tests, rows) in [
+            (false, &course, &mut course_rows),
+            (true, &all, &mut strict_rows),
+        ] {
+            let common = Common {
+                strict,
+                ..args.common
+            };
+            let config = PoolConfig {
+                exe: exe.clone(),
+                args: worker_args(&common, Some(raft)),
+                timeout: Duration::from_millis(args.timeout_ms),
+                jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
+            };
+            let started = WallClock::now();
+            let records = run_bug(&config, args, tests, raft, strict)
+                .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
+            let row = BugRow::new(bug, &records);
+            eprintln!(
+                "{:<32} {:<8} {:>6} runs, {:>5} failed, {:>6.1} s",
+                bug.name(),
+                if strict { "strict" } else { "course" },
+                row.runs,
+                row.failed,
+                started.elapsed().as_secs_f64()
+            );
+            rows.push(row);
+        }
     }
-    print!("\n{}", table(&rows));
-    print!("\n{}", details(&rows));
+    print!("\n{}", summary(&course_rows, &strict_rows));
+    print!(
+        "\nThe course's 28 tests, as the course judges them:\n\n{}",
+        table(&course_rows)
+    );
+    print!(
+        "\nStrict oracles on, the 28 tests and the scenario files:\n\n{}",
+        table(&strict_rows)
+    );
+    print!("\n{}", details(&course_rows));
     Ok(Exit::Passed)
+}
+
+/// One line per bug: caught by the course's tests, caught by strict oracles
+/// and scenario files (with the check that caught it first).
+pub fn summary(course: &[BugRow], strict: &[BugRow]) -> String {
+    let mut out = String::from(
+        "| bug | course's 28 tests | strict oracles + scenario files |\n|---|---|---|\n",
+    );
+    let cell = |row: &BugRow| match &row.first {
+        None => format!("no ({} runs)", row.runs),
+        Some(f) => format!(
+            "yes: seed {} {}, {}",
+            show_seed(f.seed),
+            short_name(&f.test),
+            f.check
+        ),
+    };
+    for (c, s) in course.iter().zip(strict) {
+        let _ = writeln!(out, "| {} | {} | {} |", c.bug, cell(c), cell(s));
+    }
+    out
 }
 
 /// `--only BUG`, or every bug of the catalogue but the fixtures.
@@ -94,9 +142,9 @@ fn run_bug(
     args: &MutantsArgs,
     tests: &[&'static TestDef],
     raft: &'static str,
+    strict: bool,
 ) -> std::io::Result<Vec<RunRecord>> {
     let edition = args.common.edition;
-    let strict = args.common.strict;
     let jobs: Vec<Job> = (0..args.seeds)
         .flat_map(|k| {
             tests.iter().map(move |t| Job {
