@@ -201,3 +201,65 @@ fn first_catch(
     }
     None
 }
+
+/// The bugs that only strict oracles and scenario files catch (docs/MUTANTS.md)
+/// stay caught: each pinned (bug, scenario, seed) fails under strict oracles,
+/// and the reference Raft passes the same run. A change that blunts an oracle
+/// or a scenario fails here.
+#[test]
+fn strict_oracles_and_scenarios_keep_catching_what_the_course_misses() {
+    use labraft::{Bug, Bugs, Tuning};
+    load_all();
+    let pinned = [
+        (
+            Bug::CommitOldTerm,
+            "scenario/leader-and-follower-partition",
+            0x12,
+            "oracle:",
+        ),
+        (
+            Bug::CountStaleVotes,
+            "scenario/stale-replies",
+            0xb,
+            "oracle:election-safety",
+        ),
+        (
+            Bug::AcceptStaleAppendReply,
+            "scenario/stale-replies",
+            0x2,
+            "oracle:",
+        ),
+        (
+            Bug::SnapshotMovesBackwards,
+            "scenario/delayed-snapshots",
+            0x1,
+            "oracle:apply-monotonic",
+        ),
+    ];
+    for (bug, name, seed, check) in pinned {
+        let test = tester::registry::find(name).expect("a registered scenario");
+        let spec = RunSpec {
+            test,
+            seed,
+            edition: Edition::Y2025,
+            budget: Budget::default(),
+            strict: true,
+        };
+        let buggy: Factory<labraft::Raft> = Box::new(move |c, p, o| {
+            labraft::Raft::make_with_bugs(c, p, Tuning::default(), Bugs::from(bug), o)
+        });
+        let failed = tester::run(spec, buggy);
+        let f = failed
+            .result
+            .as_ref()
+            .expect_err(&format!("{bug} went uncaught by {name} seed {seed:#x}"));
+        assert!(
+            f.check.starts_with(check),
+            "{bug}: caught by {} ({}), expected {check}",
+            f.check,
+            f.message
+        );
+        let fine = tester::run(spec, reference());
+        assert!(fine.passed(), "{:?}", fine.report());
+    }
+}
