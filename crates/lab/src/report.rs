@@ -66,10 +66,17 @@ pub fn totals_line(records: &[RunRecord]) -> String {
     format!("{} passed, {failed} failed", records.len() - failed)
 }
 
-/// One row per test: failed, total, mean virtual seconds, mean wall ms.
+/// One row per test: failed, total, mean virtual seconds, mean wall ms. The
+/// name column is as wide as the longest name (scenario names run long).
 pub fn table(records: &[RunRecord]) -> String {
+    let width = records
+        .iter()
+        .map(|r| r.test.len())
+        .max()
+        .unwrap_or(0)
+        .max(34);
     let mut out = format!(
-        "{:<34} {:>6} {:>6} {:>10} {:>9}\n",
+        "{:<width$} {:>6} {:>6} {:>10} {:>9}\n",
         "test", "failed", "total", "virtual s", "wall ms"
     );
     for chunk in records.chunk_by(|a, b| a.test == b.test) {
@@ -79,7 +86,7 @@ pub fn table(records: &[RunRecord]) -> String {
         let wall_ms = chunk.iter().map(|r| r.wall_ms).sum::<f64>() / n;
         let _ = writeln!(
             out,
-            "{:<34} {failed:>6} {:>6} {virtual_s:>10.1} {wall_ms:>9.2}",
+            "{:<width$} {failed:>6} {:>6} {virtual_s:>10.1} {wall_ms:>9.2}",
             chunk[0].test,
             chunk.len()
         );
