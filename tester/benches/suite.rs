@@ -7,7 +7,7 @@
 
 use raftapi::Raft as _;
 use std::time::Instant;
-use tester::{Budget, Edition, RunSpec, TESTS, run};
+use tester::{Edition, RunSpec, TESTS, run};
 
 fn env_or(key: &str, default: u64) -> u64 {
     std::env::var(key)
@@ -22,13 +22,7 @@ fn round(edition: Edition, seeds: u64) -> Vec<(f64, u64, u64)> {
     let mut per_test = vec![(0f64, 0u64, 0u64); TESTS.len()];
     for seed in 0..seeds {
         for (k, test) in TESTS.iter().enumerate() {
-            let spec = RunSpec {
-                test,
-                seed,
-                edition,
-                budget: Budget::default(),
-                strict: false,
-            };
+            let spec = RunSpec::new(test, seed, edition);
             let t0 = Instant::now();
             let o = run(spec, Box::new(labraft::Raft::make));
             assert!(o.passed(), "{}", o.report().unwrap_or_default());

@@ -3,7 +3,7 @@
 //! macro that gives any Raft the 28 tests under their Go names.
 
 use crate::edition::Edition;
-use crate::harness::{Budget, Factory};
+use crate::harness::Factory;
 use crate::registry;
 use crate::runner::{RunSpec, run};
 use crate::seeds::{fresh_seed, parse_seed, show_seed};
@@ -89,13 +89,7 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
     for k in 0..env.seeds {
         let seed = env.seed.wrapping_add(k);
-        let spec = RunSpec {
-            test,
-            seed,
-            edition: env.edition,
-            budget: Budget::default(),
-            strict: env.strict,
-        };
+        let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
         let outcome = run(spec, make());
         for line in &outcome.lines {
             println!("{line}");

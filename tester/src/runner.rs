@@ -27,6 +27,29 @@ pub struct RunSpec {
     pub strict: bool,
 }
 
+impl RunSpec {
+    /// `test` on `seed` in `edition`, with the default budget, strict off.
+    pub fn new(test: &'static TestDef, seed: u64, edition: Edition) -> RunSpec {
+        RunSpec {
+            test,
+            seed,
+            edition,
+            budget: Budget::default(),
+            strict: false,
+        }
+    }
+
+    /// The same run with the strict oracles on or off.
+    pub fn strict(self, strict: bool) -> RunSpec {
+        RunSpec { strict, ..self }
+    }
+
+    /// The same run with other runaway limits.
+    pub fn with_budget(self, budget: Budget) -> RunSpec {
+        RunSpec { budget, ..self }
+    }
+}
+
 /// How one run ended.
 #[derive(Clone, Debug)]
 pub struct Outcome {

@@ -4,7 +4,7 @@
 
 use labraft::{Bug, Bugs, Raft, Tuning};
 use tester::failure::Kind;
-use tester::{Budget, Edition, Factory, Outcome, RunSpec, registry, run};
+use tester::{Edition, Factory, Outcome, RunSpec, registry, run};
 
 /// The user seeds tried per test.
 const SEEDS: [u64; 3] = [1, 2, 3];
@@ -14,13 +14,11 @@ fn with_bugs(bugs: Bugs) -> Factory<Raft> {
 }
 
 fn run_3a(name: &str, seed: u64, factory: Factory<Raft>) -> Outcome {
-    let spec = RunSpec {
-        test: registry::find(name).expect("a registered test"),
+    let spec = RunSpec::new(
+        registry::find(name).expect("a registered test"),
         seed,
-        edition: Edition::default(),
-        budget: Budget::default(),
-        strict: false,
-    };
+        Edition::default(),
+    );
     run(spec, factory)
 }
 

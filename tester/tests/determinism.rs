@@ -5,13 +5,7 @@ use raftapi::Raft as _;
 use tester::{Edition, RunSpec, TESTS, run};
 
 fn hash_of(test: &'static tester::TestDef, seed: u64, edition: Edition) -> (u64, u64, bool) {
-    let spec = RunSpec {
-        test,
-        seed,
-        edition,
-        budget: tester::Budget::default(),
-        strict: false,
-    };
+    let spec = RunSpec::new(test, seed, edition);
     let o = run(spec, Box::new(labraft::Raft::make));
     (o.trace_hash, o.events, o.passed())
 }

@@ -101,13 +101,7 @@ fn planted(plant: Plant) -> Factory<Planted> {
 
 /// Runs `test` on `seed` and returns the failure report; panics if it passed.
 fn report<R: Raft>(test: &str, seed: u64, factory: Factory<R>) -> String {
-    let spec = RunSpec {
-        test: registry::find(test).unwrap(),
-        seed,
-        edition: Edition::Y2025,
-        budget: tester::Budget::default(),
-        strict: false,
-    };
+    let spec = RunSpec::new(registry::find(test).unwrap(), seed, Edition::Y2025);
     let outcome = run(spec, factory);
     outcome
         .report()
@@ -169,13 +163,7 @@ fn the_reference_raft_passes_what_the_planted_ones_fail() {
         "TestCount3B",
         "TestConcurrentStarts3B",
     ] {
-        let spec = RunSpec {
-            test: registry::find(test).unwrap(),
-            seed: 0x51,
-            edition: Edition::Y2025,
-            budget: tester::Budget::default(),
-            strict: false,
-        };
+        let spec = RunSpec::new(registry::find(test).unwrap(), 0x51, Edition::Y2025);
         let outcome = run(spec, Box::new(<labraft::Raft as Raft>::make));
         assert!(outcome.passed(), "{:?}", outcome.report());
     }
@@ -190,13 +178,7 @@ fn a_raft_that_grants_every_vote_fails_election_safety_or_agreement() {
             let factory: Factory<labraft::Raft> = Box::new(move |c, p, o| {
                 labraft::Raft::make_with_bugs(c, p, Tuning::default(), bugs, o)
             });
-            let spec = RunSpec {
-                test: registry::find(test).unwrap(),
-                seed,
-                edition: Edition::Y2025,
-                budget: tester::Budget::default(),
-                strict: false,
-            };
+            let spec = RunSpec::new(registry::find(test).unwrap(), seed, Edition::Y2025);
             if let Some(r) = run(spec, factory).report() {
                 assert!(r.contains(&format!("seed={seed:#x}")), "{r}");
                 caught.push(r);

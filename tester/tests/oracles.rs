@@ -22,17 +22,13 @@ const BUGGY_BUDGET: Budget = Budget {
 };
 
 fn run_strict(test: &'static TestDef, seed: u64, edition: Edition, bugs: Bugs) -> Outcome {
-    let spec = RunSpec {
-        test,
-        seed,
-        edition,
-        budget: if bugs.is_empty() {
+    let spec = RunSpec::new(test, seed, edition)
+        .with_budget(if bugs.is_empty() {
             Budget::default()
         } else {
             BUGGY_BUDGET
-        },
-        strict: true,
-    };
+        })
+        .strict(true);
     run(spec, with_bugs(bugs))
 }
 
@@ -52,13 +48,7 @@ fn the_reference_raft_passes_every_test_under_strict_oracles() {
 #[test]
 fn strict_oracles_change_nothing_in_a_passing_run() {
     let test = registry::find("TestFigure8Unreliable3C").unwrap();
-    let spec = |strict| RunSpec {
-        test,
-        seed: 7,
-        edition: Edition::Y2025,
-        budget: Budget::default(),
-        strict,
-    };
+    let spec = |strict| RunSpec::new(test, 7, Edition::Y2025).strict(strict);
     let plain = run(spec(false), Box::new(<Raft as raftapi::Raft>::make));
     let strict = run(spec(true), Box::new(<Raft as raftapi::Raft>::make));
     assert!(plain.passed() && strict.passed());
@@ -356,13 +346,7 @@ fn lens(twist: Twist) -> Factory<Lens> {
 }
 
 fn run_lens(name: &str, twist: Twist) -> Outcome {
-    let spec = RunSpec {
-        test: registry::find(name).unwrap(),
-        seed: 1,
-        edition: Edition::Y2025,
-        budget: Budget::default(),
-        strict: true,
-    };
+    let spec = RunSpec::new(registry::find(name).unwrap(), 1, Edition::Y2025).strict(true);
     run(spec, lens(twist))
 }
 

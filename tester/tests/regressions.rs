@@ -2,7 +2,7 @@
 //! on the reference Raft; each must pass.
 
 use raftapi::Raft as _;
-use tester::{Budget, RunSpec, regressions, run};
+use tester::{RunSpec, regressions, run};
 
 #[test]
 fn every_pinned_regression_passes() {
@@ -10,13 +10,7 @@ fn every_pinned_regression_passes() {
     let text = std::fs::read_to_string(path).expect("scenarios/regressions.txt is readable");
     let pinned = regressions::parse(&text).unwrap_or_else(|e| panic!("{path}: {e}"));
     for p in &pinned {
-        let spec = RunSpec {
-            test: p.test,
-            seed: p.seed,
-            edition: p.edition,
-            budget: Budget::default(),
-            strict: false,
-        };
+        let spec = RunSpec::new(p.test, p.seed, p.edition);
         let outcome = run(spec, Box::new(labraft::Raft::make));
         assert!(
             outcome.passed(),

@@ -8,7 +8,7 @@ use raftapi::Raft as _;
 use tester::cargo::EnvConfig;
 use tester::scenario::{self, format::Scenario, parse, run as scenario_run};
 use tester::seeds::{replay_command, show_seed, test_seed};
-use tester::{Budget, Edition, Factory, RunSpec, TestDef, Tester};
+use tester::{Edition, Factory, RunSpec, TestDef, Tester};
 
 fn dir() -> std::path::PathBuf {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios").into()
@@ -39,13 +39,7 @@ fn every_scenario_file_passes() {
         ran += 1;
         for k in 0..env.seeds {
             let seed = env.seed.wrapping_add(k);
-            let spec = RunSpec {
-                test,
-                seed,
-                edition: env.edition,
-                budget: Budget::default(),
-                strict: env.strict,
-            };
+            let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
             let outcome = tester::run(spec, reference());
             if let Some(report) = outcome.report() {
                 panic!(
@@ -96,13 +90,7 @@ fn a_drawn_swarm_scenario_round_trips_through_toml_and_replays_identically() {
         assert!(pa && pb);
         // And the registered test, run by name, is that same run.
         let test = tester::registry::find("scenario/swarm").expect("registered");
-        let spec = RunSpec {
-            test,
-            seed: user_seed,
-            edition: Edition::Y2025,
-            budget: Budget::default(),
-            strict: false,
-        };
+        let spec = RunSpec::new(test, user_seed, Edition::Y2025);
         let outcome = tester::run(spec, reference());
         assert_eq!(outcome.trace_hash, a);
         assert!(outcome.lines[0].starts_with("swarm drew:"));
@@ -112,13 +100,7 @@ fn a_drawn_swarm_scenario_round_trips_through_toml_and_replays_identically() {
 #[test]
 fn the_same_seed_gives_the_same_trace_hash() {
     for test in load_all() {
-        let spec = RunSpec {
-            test,
-            seed: 0xd1,
-            edition: Edition::Y2024,
-            budget: Budget::default(),
-            strict: false,
-        };
+        let spec = RunSpec::new(test, 0xd1, Edition::Y2024);
         let a = tester::run(spec, reference());
         let b = tester::run(spec, reference());
         assert_eq!(a.trace_hash, b.trace_hash, "{}", test.name);
@@ -182,13 +164,7 @@ fn first_catch(
 ) -> Option<(&'static str, u64, String)> {
     for seed in 1..=seeds {
         for &test in tests {
-            let spec = RunSpec {
-                test,
-                seed,
-                edition: Edition::Y2025,
-                budget: Budget::default(),
-                strict: false,
-            };
+            let spec = RunSpec::new(test, seed, Edition::Y2025);
             let outcome = tester::run(spec, make());
             if let Err(f) = &outcome.result {
                 return Some((
@@ -238,13 +214,7 @@ fn strict_oracles_and_scenarios_keep_catching_what_the_course_misses() {
     ];
     for (bug, name, seed, check) in pinned {
         let test = tester::registry::find(name).expect("a registered scenario");
-        let spec = RunSpec {
-            test,
-            seed,
-            edition: Edition::Y2025,
-            budget: Budget::default(),
-            strict: true,
-        };
+        let spec = RunSpec::new(test, seed, Edition::Y2025).strict(true);
         let buggy: Factory<labraft::Raft> = Box::new(move |c, p, o| {
             labraft::Raft::make_with_bugs(c, p, Tuning::default(), Bugs::from(bug), o)
         });

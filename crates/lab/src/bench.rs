@@ -8,8 +8,8 @@ use crate::report::Exit;
 use crate::worker::{quiet_panics, run_one};
 use raftapi::Raft;
 use std::collections::BTreeMap;
+use tester::Factory;
 use tester::registry::Part;
-use tester::{Factory, RunSpec};
 
 /// Sums over a set of runs.
 #[derive(Clone, Copy, Debug, Default)]
@@ -55,13 +55,7 @@ pub fn main<R: Raft>(
     let mut parts: BTreeMap<Part, Totals> = BTreeMap::new();
     for test in tests {
         for k in 0..args.seeds {
-            let spec = RunSpec {
-                test,
-                seed: args.from.wrapping_add(k),
-                edition: args.common.edition,
-                budget: args.common.budget(),
-                strict: args.common.strict,
-            };
+            let spec = args.common.spec(test, args.from.wrapping_add(k));
             let (_, record) = run_one(spec, make, raft);
             let t = parts.entry(test.part).or_default();
             t.runs += 1;

@@ -93,6 +93,12 @@ impl Common {
             max_virtual_ms: self.max_virtual_ms,
         }
     }
+    /// `test` on `seed` with these options (edition, budget, strictness).
+    pub fn spec(&self, test: &'static tester::TestDef, seed: u64) -> tester::RunSpec {
+        tester::RunSpec::new(test, seed, self.edition)
+            .with_budget(self.budget())
+            .strict(self.strict)
+    }
 }
 
 /// `lab run`.

@@ -10,9 +10,9 @@ use std::io::Write as _;
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::Duration;
+use tester::Factory;
 use tester::registry::{Network, Part};
 use tester::seeds::{fresh_seed, show_seed};
-use tester::{Factory, RunSpec};
 
 /// `lab list [FILTER]`.
 pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
@@ -59,13 +59,7 @@ pub fn run<R: Raft>(
     for test in tests {
         for k in 0..args.seeds {
             let seed = first.wrapping_add(k);
-            let spec = RunSpec {
-                test,
-                seed,
-                edition: args.common.edition,
-                budget: args.common.budget(),
-                strict: args.common.strict,
-            };
+            let spec = args.common.spec(test, seed);
             let replay =
                 crate::record::replay_command(test.name, seed, spec.edition, raft, spec.strict);
             let _ = watchdog.send(Some((test.name, seed, replay)));

@@ -51,13 +51,7 @@ pub fn main<R: Raft>(args: &WorkerArgs, make: fn() -> Factory<R>, raft: Option<&
             eprintln!("lab worker: unknown test '{name}'");
             return ExitCode::from(2);
         };
-        let spec = RunSpec {
-            test,
-            seed,
-            edition: args.common.edition,
-            budget: args.common.budget(),
-            strict: args.common.strict,
-        };
+        let spec = args.common.spec(test, seed);
         let (_, record) = run_one(spec, make, raft);
         let json = serde_json::to_string(&record).expect("a record serialises");
         if writeln!(stdout, "{json}")

@@ -12,7 +12,7 @@ use crate::worker::quiet_panics;
 use raftapi::Raft;
 use std::fmt;
 use std::sync::{Arc, Mutex};
-use tester::{Factory, RunSpec};
+use tester::Factory;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 
@@ -139,13 +139,7 @@ pub fn main<R: Raft>(
         )));
     }
     quiet_panics();
-    let spec = RunSpec {
-        test,
-        seed: args.seed,
-        edition: args.common.edition,
-        budget: args.common.budget(),
-        strict: args.common.strict,
-    };
+    let spec = args.common.spec(test, args.seed);
     let collector = Collector::default();
     let subscriber = tracing_subscriber::registry().with(collector.clone());
     let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, make()));
