@@ -3,22 +3,9 @@
 //! determinism across `--jobs`, and byte-identical replays. 3A only.
 
 use serde_json::Value;
-use std::process::{Command, Output};
 
-fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args(args)
-        .output()
-        .expect("lab runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
-}
+mod common;
+use common::{lab, stderr, stdout};
 
 /// A temporary file path unique to this test.
 fn temp(name: &str) -> std::path::PathBuf {

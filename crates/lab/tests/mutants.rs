@@ -5,7 +5,8 @@
 //! A change that blunts a check of the tester fails here. Also `lab mutants`
 //! itself on one bug, and its usage errors.
 
-use std::process::{Command, Output};
+mod common;
+use common::{lab, stdout};
 
 /// Seeds per guarded run: every one must fail with the bug, pass without.
 const SEEDS: &str = "3";
@@ -21,17 +22,6 @@ const GUARDED: [(&str, &str); 8] = [
     ("snapshot-not-persisted", "TestSnapshotInit3D"),
     ("slow-backup", "TestFigure8Unreliable3C"),
 ];
-
-fn lab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_lab"))
-        .args(args)
-        .output()
-        .expect("lab runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8 stdout")
-}
 
 #[test]
 fn guarded_bugs_are_still_caught_by_a_check() {
