@@ -286,3 +286,70 @@ impl<R: Raft> Tester<R> {
         self.perform(i, fx, None);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::Cmd;
+
+    fn int(x: i64) -> Bytes {
+        Cmd::Int(x).encode()
+    }
+
+    fn snapshot_of(index: u64, values: &[i64]) -> Bytes {
+        let mut xlog: AppliedLog = vec![None];
+        xlog.extend(values.iter().map(|&v| Some(int(v))));
+        Bytes::from(labcodec::encode(&(index, xlog)).unwrap())
+    }
+
+    #[test]
+    fn a_2026_snapshot_ingest_replaces_the_record_even_when_it_fails() {
+        let mut r = Records::new(2);
+        for k in 1..=3 {
+            r.check_logs(1, k, &int(k as i64));
+        }
+        // A new incarnation with no snapshot: the record is kept, the
+        // process map is empty.
+        r.new_incarnation(1);
+        assert_eq!(r.get(1, 3), Some(&int(3)));
+        log_set(&mut r.process_logs[1], 1, int(1));
+
+        let bad = snapshot_of(2, &[1, 2]);
+        assert_eq!(
+            r.ingest_process_snapshot(1, &bad, Some(5)),
+            Err("server 1 snapshot doesn't match m.SnapshotIndex".to_string())
+        );
+        r.ingest_log(1);
+        assert_eq!(r.get(1, 1), Some(&int(1)), "the unchanged process map");
+        assert_eq!(r.get(1, 3), None, "what the record held above it is gone");
+        assert_eq!(r.last_applied[1], 0);
+
+        assert_eq!(r.ingest_process_snapshot(1, &bad, Some(2)), Ok(()));
+        r.ingest_log(1);
+        assert_eq!((r.get(1, 2), r.last_applied[1]), (Some(&int(2)), 2));
+    }
+
+    #[test]
+    fn the_2026_ingest_texts() {
+        let mut r = Records::new(1);
+        let nil = r.ingest_process_snapshot(0, &[], Some(1));
+        assert_eq!(nil, Err("nil snapshot".to_string()));
+        let garbage = r.ingest_process_snapshot(0, &[0xff; 16], Some(1));
+        assert_eq!(garbage, Err("failed to decode snapshot".to_string()));
+        let old = r.ingest_snapshot(0, &[0xff; 16], Some(1));
+        assert_eq!(old, Err("snapshot decode error".to_string()));
+    }
+
+    #[test]
+    fn snapshots_in_2026_come_from_the_process_map_which_keeps_failed_commands() {
+        let mut r = Records::new(1);
+        r.check_logs(0, 1, &int(1));
+        log_set(&mut r.process_logs[0], 1, int(1));
+        // A command that failed a check is in the process map only.
+        log_set(&mut r.process_logs[0], 2, int(99));
+        let from_process = r.make_snapshot(0, 2, Edition::Y2026);
+        let from_record = r.make_snapshot(0, 2, Edition::Y2025);
+        assert_eq!(decode_snapshot(&from_process).unwrap().1[2], Some(int(99)));
+        assert_eq!(decode_snapshot(&from_record).unwrap().1[2], None);
+    }
+}
