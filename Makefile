@@ -26,7 +26,8 @@ bench:
 
 # The main job: every test of the suite and every scenario file on SEEDS
 # seeds, in each edition (2026, the default, first), on the reference Raft,
-# across all cores (about 2.5 minutes per edition for 1000 seeds on 2 cores).
+# across all cores (2026: 135 s for 1000 seeds on 2 cores shared with other
+# jobs).
 # JSON results land in target/sweep-<edition>.json.
 SEEDS ?= 1000
 sweep:
