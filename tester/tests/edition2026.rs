@@ -58,7 +58,7 @@ fn a_restart_connects_only_the_restarted_server_in_2026() {
 }
 
 #[test]
-fn a_restart_of_several_servers_starts_them_all_before_connecting_any() {
+fn kill_and_restart_take_lists_and_touch_only_the_listed_servers() {
     let mut t = cluster(5, false, Edition::Y2026, Mischief::None);
     t.one_int(1, 5, true).unwrap();
     t.kill(&[1, 2, 3]);
