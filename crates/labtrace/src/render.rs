@@ -148,9 +148,9 @@ pub fn describe(e: &Event) -> String {
             f("snapshot_bytes")
         ),
         topic::APPLY => format!("applied {}: {}", f("index"), f("command")),
-        topic::ROLE => format!("{} -> {}", f("was"), f("role")),
-        topic::TERM => format!("term {} -> {}", f("was"), f("term")),
-        topic::COMMIT => format!("commit {} -> {}", f("was"), f("commit_index")),
+        topic::ROLE => change(e, "", "role"),
+        topic::TERM => change(e, "term ", "term"),
+        topic::COMMIT => change(e, "commit ", "commit_index"),
         topic::LOG => describe_log(e),
         topic::COURSE => f("line"),
         topic::CONNECT | topic::DISCONNECT | topic::CRASH => {
@@ -173,9 +173,17 @@ pub fn describe(e: &Event) -> String {
     }
 }
 
+/// `{what}{was} -> {now}`, or `{what}{now}` when nothing was reported before.
+fn change(e: &Event, what: &str, now: &str) -> String {
+    let now = e.text(now).unwrap_or_default();
+    match e.text("was") {
+        Some(was) => format!("{what}{was} -> {now}"),
+        None => format!("{what}{now}"),
+    }
+}
+
 fn describe_log(e: &Event) -> String {
-    let f = |name: &str| e.text(name).unwrap_or_default();
-    let mut text = format!("last log {} -> {}", f("was"), f("last_log_index"));
+    let mut text = change(e, "last log ", "last_log_index");
     if let Some(snap) = e.u64("snapshot_index").filter(|&s| s > 0) {
         let _ = write!(text, " (snapshot through {snap})");
     }

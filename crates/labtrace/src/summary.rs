@@ -4,8 +4,10 @@
 //! nobody wants costs no formatting and no allocation.
 //!
 //! A summary is the value's compact `Debug` output with newtype wrappers of
-//! numbers dropped (`Term(3)` becomes `3`), cut at [`SUMMARY_CHARS`]
-//! characters. An RPC's kind is the leading name of its `Debug` output.
+//! numbers dropped (`Term(3)` becomes `3`), an enum variant that wraps a
+//! struct named after it shown as that struct (`Vote(VoteArgs { .. })`
+//! becomes `Vote { .. }`), cut at [`SUMMARY_CHARS`] characters. An RPC's
+//! kind is the leading name of its `Debug` output.
 //!
 //! ```
 //! use labtrace::summary::{Kind, Summary};
@@ -14,13 +16,16 @@
 //! #[derive(Debug)] enum Request { AppendEntries(Args) }
 //! let r = Request::AppendEntries(Args { term: Term(3), prev: 101 });
 //! assert_eq!(Summary(&r).to_string(), "AppendEntries(Args { term: 3, prev: 101 })");
+//! #[derive(Debug)] enum Reply { Vote(VoteReply) }
+//! #[derive(Debug)] struct VoteReply { granted: bool }
+//! assert_eq!(Summary(&Reply::Vote(VoteReply { granted: true })).to_string(), "Vote { granted: true }");
 //! assert_eq!(Kind(&r).to_string(), "AppendEntries");
 //! ```
 
 use std::fmt::{self, Debug, Display, Write as _};
 
 /// Longest summary, in characters; longer ones end in `...`.
-pub const SUMMARY_CHARS: usize = 120;
+pub const SUMMARY_CHARS: usize = 160;
 
 /// A value's summary, formatted only when displayed.
 pub struct Summary<'a, T: ?Sized>(pub &'a T);
@@ -28,7 +33,8 @@ pub struct Summary<'a, T: ?Sized>(pub &'a T);
 impl<T: Debug + ?Sized> Display for Summary<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let text = format!("{:?}", self.0);
-        f.write_str(&shorten(&unwrap_numbers(&text), SUMMARY_CHARS))
+        let text = unwrap_numbers(&text);
+        f.write_str(&shorten(&unwrap_variant(&text), SUMMARY_CHARS))
     }
 }
 
@@ -93,6 +99,24 @@ pub fn unwrap_numbers(text: &str) -> String {
     out
 }
 
+/// `Name(NameMore { .. })` becomes `Name { .. }`: a variant wrapping a
+/// struct named after it says the name once.
+pub fn unwrap_variant(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(open) = text.find('(') else {
+        return text.into();
+    };
+    let (outer, inner) = (&text[..open], &text[open + 1..]);
+    let inner_name_end = inner.find([' ', '(', '{']).unwrap_or(inner.len());
+    let wraps = !outer.is_empty()
+        && inner[..inner_name_end].starts_with(outer)
+        && inner[inner_name_end..].starts_with(" {")
+        && text.ends_with("})");
+    if !wraps {
+        return text.into();
+    }
+    format!("{outer}{}", &inner[inner_name_end..inner.len() - 1]).into()
+}
+
 /// `text` cut to at most `max` characters, ending in `...` when cut.
 pub fn shorten(text: &str, max: usize) -> String {
     if text.chars().count() <= max {
@@ -117,6 +141,20 @@ mod tests {
             "-4 f(x) (5) Foo(5"
         );
         assert_eq!(unwrap_numbers("no parens"), "no parens");
+    }
+
+    #[test]
+    fn variants_wrapping_their_namesake_struct_say_the_name_once() {
+        assert_eq!(unwrap_variant("Vote(VoteArgs { t: 1 })"), "Vote { t: 1 }");
+        assert_eq!(
+            unwrap_variant("Vote(Ballot { t: 1 })"),
+            "Vote(Ballot { t: 1 })"
+        );
+        assert_eq!(
+            unwrap_variant("Vote(VoteArgs { t: 1 }) x"),
+            "Vote(VoteArgs { t: 1 }) x"
+        );
+        assert_eq!(unwrap_variant("Plain { a: 1 }"), "Plain { a: 1 }");
     }
 
     #[test]
