@@ -254,6 +254,11 @@ fn e_a_variant_replays_from_its_printed_line() {
     let hash = format!("trace hash {:#018x}", run["trace_hash"].as_u64().unwrap());
     assert!(text.contains(&hash), "the same run as the sweep's");
     assert!(text.contains("failed to reach agreement"));
+    assert!(
+        text.contains("---- failure: Fatal: one(")
+            && text.contains(") failed to reach agreement [one] ----"),
+        "the failure among the events, in the course's words"
+    );
     let default = stdout(&me(&args[..args.len() - 2]));
     assert!(
         !default.contains(&hash),

@@ -168,7 +168,7 @@ pub fn describe(e: &Event) -> String {
         topic::PARTITION => format!("links {}", f("links")),
         topic::NETWORK => describe_network(e),
         topic::START => describe_start(e),
-        topic::FAILURE => format!("Fatal: {} [{}]", f("message"), f("check")),
+        topic::FAILURE => format!("Fatal: {} [{}]", e.message, f("check")),
         _ => generic(e),
     }
 }
@@ -393,6 +393,17 @@ mod tests {
         );
         let crash = event(Source::Tester, "crash", Some(1), &[]);
         assert_eq!(wide_line(&crash), "   1.234s ---- crash: crash S1 ----");
+        let mut failure = event(
+            Source::Tester,
+            "failure",
+            None,
+            &[("check", Value::Str("one".into()))],
+        );
+        failure.message = "one(5) failed to reach agreement".into();
+        assert_eq!(
+            describe(&failure),
+            "Fatal: one(5) failed to reach agreement [one]"
+        );
         let mut raft = event(Source::Raft, "", Some(2), &[("votes", Value::U64(3))]);
         raft.target = "student".into();
         raft.message = "won".into();

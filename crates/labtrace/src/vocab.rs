@@ -198,8 +198,8 @@ pub mod topic {
     pub const ONE: &str = "one";
     /// A checker began or gave its verdict. Message; `t`.
     pub const CHECK: &str = "check";
-    /// The run failed. Fields: `check`, `kind`, `message` (the course's
-    /// words), `t`.
+    /// The run failed. Fields: `check`, `kind`, `t`; the message is the
+    /// course's words.
     pub const FAILURE: &str = "failure";
     /// A strict oracle saw a violation. Message; `t`.
     pub const ORACLE: &str = "oracle";
