@@ -30,7 +30,7 @@
 //! | [`RPC`] (`lab::rpc`) | `send`, `recv`, `reply`, `fail` | DEBUG |
 //! | [`EFFECT`] (`lab::effect`) | `persist`, `apply` | DEBUG |
 //! | [`STATE`] (`lab::state`) | `role`, `term` (INFO); `commit`, `log` (DEBUG) | |
-//! | [`TESTER`] (`lab::tester`) | the tester's markers: `course`, `connect`, `disconnect`, `partition`, `network`, `crash`, `restart`, `start`, `one`, `check`, `failure`, `oracle` | INFO (`failure`: ERROR, `oracle`: WARN) |
+//! | [`TESTER`] (`lab::tester`) | the tester's markers: `course`, `connect`, `disconnect`, `partition`, `network`, `crash`, `restart`, `start`, `one`, `check`, `failure`, `oracle` | INFO (`failure`: ERROR) |
 //!
 //! The simulator's low-level events (target [`NET`], `labrpc`, TRACE) are not
 //! collected unless a log filter names `labrpc`.
