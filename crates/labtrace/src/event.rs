@@ -124,9 +124,10 @@ impl Event {
         self.field(name).map(ToString::to_string)
     }
 
-    /// Whether this is a tester marker.
+    /// Whether this is a tester marker (a tester event whose topic is one
+    /// of [`vocab::Origin::Tester`]'s).
     pub fn is_marker(&self) -> bool {
-        self.source == Source::Tester
+        self.source == Source::Tester && vocab::is_marker(self.topic())
     }
 
     /// The topic, or `""`.

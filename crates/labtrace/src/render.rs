@@ -68,7 +68,7 @@ pub fn render(events: &[Event], style: &Style) -> String {
     for e in events.iter().filter(|e| keep(e, style)) {
         let column = e.server.and_then(|s| columns.iter().position(|&c| c == s));
         let line = match (style.columns, column) {
-            _ if e.source == Source::Tester || e.source == Source::Net => wide_line(e),
+            _ if e.is_marker() || e.source == Source::Net => wide_line(e),
             (true, Some(k)) => column_line(e, k, width),
             _ => plain_line(e),
         };
@@ -165,7 +165,7 @@ pub fn describe(e: &Event) -> String {
             e.server.map_or(String::new(), |s| s.to_string()),
             f(field::INCARNATION)
         ),
-        topic::PARTITION => format!("links {}", f(field::LINKS)),
+        topic::PARTITION => describe_links(&f(field::LINKS)),
         topic::NETWORK => describe_network(e),
         topic::START => describe_start(e),
         topic::FAILURE => format!("Fatal: {} [{}]", e.message, f(field::CHECK)),
@@ -188,6 +188,28 @@ fn describe_log(e: &Event) -> String {
         let _ = write!(text, " (snapshot through {snap})");
     }
     text
+}
+
+/// The cut links of a `links` matrix: `S2 -x-> S0 S1; S3 -x-> S4`.
+fn describe_links(matrix: &str) -> String {
+    let cuts: Vec<String> = matrix
+        .split(' ')
+        .enumerate()
+        .filter_map(|(i, row)| {
+            let cut: Vec<String> = row
+                .chars()
+                .enumerate()
+                .filter(|&(j, c)| j != i && c == '0')
+                .map(|(j, _)| format!("S{j}"))
+                .collect();
+            (!cut.is_empty()).then(|| format!("S{i} -x-> {}", cut.join(" ")))
+        })
+        .collect();
+    if cuts.is_empty() {
+        "every link up".to_string()
+    } else {
+        format!("links cut: {}", cuts.join("; "))
+    }
 }
 
 fn describe_network(e: &Event) -> String {
@@ -408,6 +430,15 @@ mod tests {
         raft.target = "student".into();
         raft.message = "won".into();
         assert_eq!(plain_line(&raft), "   1.234s S2   student  won votes=3");
+    }
+
+    #[test]
+    fn links_say_which_are_cut() {
+        assert_eq!(describe_links("111 111 111"), "every link up");
+        assert_eq!(
+            describe_links("110 101 001"),
+            "links cut: S0 -x-> S2; S2 -x-> S0 S1"
+        );
     }
 
     #[test]

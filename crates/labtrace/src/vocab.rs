@@ -30,7 +30,7 @@
 //! | [`RPC`] (`lab::rpc`) | `send`, `recv`, `reply`, `fail` | DEBUG |
 //! | [`EFFECT`] (`lab::effect`) | `persist`, `apply` | DEBUG |
 //! | [`STATE`] (`lab::state`) | `role`, `term` (INFO); `commit`, `log` (DEBUG) | |
-//! | [`TESTER`] (`lab::tester`) | the tester's markers: `course`, `connect`, `disconnect`, `partition`, `network`, `crash`, `restart`, `start`, `one`, `check`, `failure`, `oracle` | INFO (`failure`: ERROR) |
+//! | [`TESTER`] (`lab::tester`) | the tester's markers: `course`, `connect`, `disconnect`, `partition`, `network`, `crash`, `restart`, `one`, `check`, `failure`, `oracle`; and `start`, the tester's `Start()` on one server (not a marker: it is shown in that server's column) | INFO (`failure`: ERROR) |
 //!
 //! The simulator's low-level events (target [`NET`], `labrpc`, TRACE) are not
 //! collected unless a log filter names `labrpc`.
@@ -227,8 +227,10 @@ pub mod topic {
     /// The tester made a server (at the start or after a crash). Fields:
     /// `server`, `incarnation`, `t`.
     pub const RESTART: &str = "restart";
-    /// The tester called `Start(command)` on a server. Fields: `server`,
-    /// `command`, `accepted`, and `index`, `term` when accepted.
+    /// The tester called `Start(command)` on a server (target `lab::tester`
+    /// but not a marker: shown in the server's column, selected by
+    /// `--only start`). Fields: `server`, `command`, `accepted`, and
+    /// `index`, `term` when accepted.
     pub const START: &str = "start";
     /// `one(command, expected, retry)` began or ended. Message; `t`.
     pub const ONE: &str = "one";
@@ -309,11 +311,6 @@ pub const TOPICS: &[Topic] = &[
         Origin::Tester,
         "a server made (start or restart)",
     ),
-    t(
-        topic::START,
-        Origin::Tester,
-        "the tester's Start(command) on a server",
-    ),
     t(topic::ONE, Origin::Tester, "one(command) began or ended"),
     t(
         topic::CHECK,
@@ -326,6 +323,11 @@ pub const TOPICS: &[Topic] = &[
         "the run failed (the course's Fatal)",
     ),
     t(topic::ORACLE, Origin::Tester, "a strict oracle's violation"),
+    t(
+        topic::START,
+        Origin::Lab,
+        "the tester's Start(command) on a server, answered",
+    ),
     t(
         topic::SEND,
         Origin::Lab,
