@@ -149,7 +149,7 @@ pub fn describe(e: &Event) -> String {
         ),
         topic::APPLY => format!("applied {}: {}", f(field::INDEX), f(field::COMMAND)),
         topic::ROLE => change(e, "", field::ROLE),
-        topic::TERM => change(e, "term ", field::TERM),
+        topic::TERM => describe_term(e),
         topic::COMMIT => change(e, "commit ", field::COMMIT_INDEX),
         topic::LOG => describe_log(e),
         topic::COURSE => f(field::LINE),
@@ -180,6 +180,17 @@ fn change(e: &Event, what: &str, now: &str) -> String {
         Some(was) => format!("{what}{was} -> {now}"),
         None => format!("{what}{now}"),
     }
+}
+
+fn describe_term(e: &Event) -> String {
+    let mut text = change(e, "term ", field::TERM);
+    if e.text(field::WAS) == e.text(field::TERM) {
+        text = format!("term {}", e.text(field::TERM).unwrap_or_default());
+    }
+    if let Some(v) = e.u64(field::VOTED_FOR) {
+        let _ = write!(text, ", voted for S{v}");
+    }
+    text
 }
 
 fn describe_log(e: &Event) -> String {

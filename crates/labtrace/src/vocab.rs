@@ -130,6 +130,8 @@ pub mod field {
     pub const WAS: &str = "was";
     /// `term`, `start`, `apply` of a snapshot: a term.
     pub const TERM: &str = "term";
+    /// `term`: who has this server's vote in the term (from `inspect()`).
+    pub const VOTED_FOR: &str = "voted_for";
     /// `commit`: the new commit index.
     pub const COMMIT_INDEX: &str = "commit_index";
     /// `log`: the new last log index.
@@ -201,7 +203,9 @@ pub mod topic {
     /// `leader`; or `leader` / `not-leader` when the Raft gives no
     /// `inspect()`, from `state()`).
     pub const ROLE: &str = "role";
-    /// The current term changed. Fields: `term`, `was`.
+    /// The current term, or the vote in it, changed. Fields: `term`, `was`
+    /// (the term before), and `voted_for` when `inspect()` says who has
+    /// this server's vote.
     pub const TERM: &str = "term";
     /// The commit index changed (needs `inspect()`). Fields:
     /// `commit_index`, `was`.

@@ -14,6 +14,8 @@ use tracing::Level;
 pub(crate) struct Seen {
     role: &'static str,
     term: u64,
+    /// `None` without `inspect()` (or without a vote).
+    voted_for: Option<usize>,
     /// `None` without `inspect()`.
     commit_index: Option<u64>,
     last_log_index: Option<u64>,
@@ -35,6 +37,7 @@ impl Seen {
             Some(view) => Seen {
                 role: role_name(view.role),
                 term: view.current_term.0,
+                voted_for: view.voted_for.map(|v| v.0),
                 commit_index: Some(view.commit_index.0),
                 last_log_index: Some(view.last_log_index().0),
                 snapshot_index: Some(view.snapshot_index.0),
@@ -44,6 +47,7 @@ impl Seen {
                 Seen {
                     role: if leader { "leader" } else { "not-leader" },
                     term: term.0,
+                    voted_for: None,
                     commit_index: None,
                     last_log_index: None,
                     snapshot_index: None,
@@ -84,8 +88,14 @@ impl<R: Raft> Tester<R> {
             tracing::info!(target: vocab::STATE, topic = topic::ROLE, role = now.role, was = was_role);
         }
         let was_term = was.map(|w| w.term);
-        if was_term != Some(now.term) {
-            tracing::info!(target: vocab::STATE, topic = topic::TERM, term = now.term, was = was_term);
+        if was_term != Some(now.term) || was.map(|w| w.voted_for) != Some(now.voted_for) {
+            tracing::info!(
+                target: vocab::STATE,
+                topic = topic::TERM,
+                term = now.term,
+                was = was_term,
+                voted_for = now.voted_for.map(|v| v as u64)
+            );
         }
         let was_commit = was.and_then(|w| w.commit_index);
         if now.commit_index.is_some() && was_commit != now.commit_index {
