@@ -21,7 +21,8 @@
 //!
 //! # Modules
 //! - [`sim`]: the simulator and its call procedure.
-//! - [`faults`]: the course's numbers (delays, drop rates), named.
+//! - [`faults`]: the course's numbers (delays, drop rates), named, and
+//!   [`Loss`], why a call failed (in [`Output::Resolved`]).
 //! - [`rng`]: the master seed and its per-purpose ChaCha streams.
 //! - [`queue`]: the (time, sequence)-ordered event queue.
 //! - [`time`]: virtual time in integer milliseconds.
