@@ -48,7 +48,9 @@ impl<R: Raft> Tester<R> {
                 // to a killed Go Raft's goroutine.
                 let node = &self.nodes[owner.from];
                 let live = node.incarnation == owner.incarnation && node.raft.is_some();
-                let _input = live.then(|| self.input_span(owner.from, input::REPLY));
+                let _input = live
+                    .then(|| self.input_span(owner.from, input::REPLY))
+                    .flatten();
                 self.observe_resolved(owner, call, &request, &reply, sent_at);
                 if !live {
                     return;

@@ -66,13 +66,15 @@ impl<R: Raft> Tester<R> {
         );
     }
 
-    /// A copy of `command` if a `start` marker will want it (a cheap clone
+    /// A copy of `command` if a `start` event will want it (a cheap clone
     /// of shared bytes, only then).
+    #[inline]
     pub(crate) fn start_shown(&self, command: &Bytes) -> Option<Bytes> {
         tracing::enabled!(target: vocab::TESTER, Level::INFO).then(|| command.clone())
     }
 
     /// The tester's `Start(command)` on server i returned `started`.
+    #[inline]
     pub(crate) fn mark_start(&self, i: usize, command: Option<Bytes>, started: Option<Started>) {
         let Some(command) = command else {
             return;

@@ -30,6 +30,8 @@ use raftapi::{Bytes, Raft};
 use state::Seen;
 use std::collections::BTreeMap;
 use std::fmt;
+use tracing::Level;
+use tracing::span::EnteredSpan;
 
 /// What the harness remembers in order to describe a run.
 #[derive(Debug, Default)]
@@ -54,10 +56,25 @@ impl Observer {
     }
 }
 
+/// Whether some subscriber may want events at `level`: one relaxed atomic
+/// load, the way out of every observation when nobody listens (the same
+/// first check `tracing`'s macros make).
+#[inline(always)]
+pub(crate) fn may_listen(level: Level) -> bool {
+    level <= tracing::level_filters::STATIC_MAX_LEVEL
+        && level <= tracing::level_filters::LevelFilter::current()
+}
+
 impl<R: Raft> Tester<R> {
     /// Enters server i's span for one input (`vocab::input::*`); the span is
-    /// left when the guard drops. A disabled span costs a level check.
-    pub(crate) fn input_span(&self, i: usize, input: &'static str) -> tracing::span::EnteredSpan {
+    /// left when the guard drops. `None` when nobody may listen.
+    #[inline]
+    pub(crate) fn input_span(&self, i: usize, input: &'static str) -> Option<EnteredSpan> {
+        may_listen(Level::INFO).then(|| self.enter_input(i, input))
+    }
+
+    #[inline(never)]
+    fn enter_input(&self, i: usize, input: &'static str) -> EnteredSpan {
         tracing::info_span!(
             target: vocab::INPUT,
             "input",

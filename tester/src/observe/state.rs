@@ -3,7 +3,7 @@
 //! else role and term from `state()`), what it persisted and what it
 //! applied (target `lab::effect`).
 
-use super::CmdText;
+use super::{CmdText, may_listen};
 use crate::harness::Tester;
 use labtrace::vocab::{self, topic};
 use raftapi::{ApplyMsg, Effects, Raft, Role};
@@ -60,7 +60,11 @@ impl Seen {
 impl<R: Raft> Tester<R> {
     /// After server i's input returned, before its effects are performed:
     /// what changed (`role`, `term`, `commit`, `log`), then `persist`.
+    #[inline]
     pub(crate) fn observe_effects(&mut self, i: usize, fx: &Effects<R::Request>) {
+        if !may_listen(Level::INFO) {
+            return;
+        }
         if tracing::enabled!(target: vocab::STATE, Level::INFO) {
             self.observe_state(i);
         }
@@ -119,7 +123,11 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Server i's `ApplyMsg`, as it is handed to the applier: `apply`.
+    #[inline]
     pub(crate) fn observe_apply(&self, msg: &ApplyMsg) {
+        if !may_listen(Level::DEBUG) {
+            return;
+        }
         match msg {
             ApplyMsg::Command { index, command } => tracing::debug!(
                 target: vocab::EFFECT,

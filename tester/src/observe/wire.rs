@@ -2,6 +2,7 @@
 //! answered or failed, each naming both servers, the call's number in the
 //! run and the RPC's kind. See [`labtrace::vocab::topic`] for the fields.
 
+use super::may_listen;
 use crate::harness::{EndOwner, Tester};
 use labrpc::{CallId, Loss, Time};
 use labtrace::summary::{Kind, Summary};
@@ -11,8 +12,9 @@ use tracing::Level;
 
 impl<R: Raft> Tester<R> {
     /// Server i just called `to` (the call is in the simulator): `send`.
+    #[inline]
     pub(crate) fn observe_send(&mut self, i: usize, to: usize, call: CallId) {
-        if !tracing::enabled!(target: vocab::RPC, Level::DEBUG) {
+        if !may_listen(Level::DEBUG) || !tracing::enabled!(target: vocab::RPC, Level::DEBUG) {
             return;
         }
         self.observer.numbered += 1;
@@ -31,7 +33,11 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Server i is about to handle `call` from `from`: `recv`.
+    #[inline]
     pub(crate) fn observe_recv(&self, i: usize, from: usize, call: CallId) {
+        if !may_listen(Level::DEBUG) {
+            return;
+        }
         let request = self.sim.request(call);
         tracing::debug!(
             target: vocab::RPC,
@@ -46,6 +52,7 @@ impl<R: Raft> Tester<R> {
 
     /// `call` resolved for its caller: `reply` or `fail` (even when the
     /// caller has crashed since and gets no input).
+    #[inline]
     pub(crate) fn observe_resolved(
         &mut self,
         owner: EndOwner,
@@ -54,6 +61,9 @@ impl<R: Raft> Tester<R> {
         reply: &Result<R::Reply, Loss>,
         sent_at: Time,
     ) {
+        if self.observer.calls.is_empty() {
+            return; // nothing numbered: RPC events are not wanted
+        }
         let Some(number) = self.observer.calls.remove(&call) else {
             return; // numbered only while RPC events are wanted
         };
