@@ -213,6 +213,15 @@ pub fn suggest(input: &str) -> Vec<&'static str> {
         .collect()
 }
 
+/// User input cut for an error message: the first `max_chars` characters,
+/// then how long it was, so a 100 KB filter is not echoed back whole.
+pub fn clip(input: &str, max_chars: usize) -> String {
+    match input.char_indices().nth(max_chars) {
+        None => input.to_string(),
+        Some((end, _)) => format!("{}... ({} bytes)", &input[..end], input.len()),
+    }
+}
+
 /// Levenshtein distance over bytes.
 fn edit_distance(a: &str, b: &str) -> usize {
     let b = b.as_bytes();
@@ -272,5 +281,7 @@ mod tests {
         assert!(suggest(&"x".repeat(100_000)).is_empty());
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip(&"y".repeat(100_000), 3), "yyy... (100000 bytes)");
     }
 }
