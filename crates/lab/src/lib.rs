@@ -52,7 +52,10 @@
 pub mod bench;
 pub mod cli;
 pub mod injected;
+pub mod jobs;
+pub mod merge;
 pub mod mutants;
+pub mod out;
 pub mod planted;
 pub mod pool;
 pub mod progress;
@@ -60,6 +63,9 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod signals;
+pub mod stream;
+pub mod summary;
 pub mod sweep;
 pub mod worker;
 
@@ -172,6 +178,7 @@ fn dispatch<R: Raft>(
         Command::Replay(args) => replay::main(args, make, raft),
         Command::Bench(args) => bench::main(args, make, raft),
         Command::Mutants(args) => mutants::main(args),
+        Command::Merge(args) => merge::main(args),
         Command::Worker(args) => {
             let code = worker::main(args, make, raft);
             Ok(if code == ExitCode::SUCCESS {

@@ -151,9 +151,9 @@ pub fn main<R: Raft>(
         only: args.only.clone(),
         server: args.server,
     };
-    print!("{}", render::header(&outcome, raft));
-    print!("{}", render::events(&events, &style));
-    print!("{}", render::footer(&outcome, raft));
+    crate::out::print(render::header(&outcome, raft));
+    crate::out::print(render::events(&events, &style));
+    crate::out::print(render::footer(&outcome, raft));
     Ok(outcome
         .result
         .as_ref()
