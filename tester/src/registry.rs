@@ -185,22 +185,20 @@ pub fn select(filter: &str) -> Vec<&'static TestDef> {
 const SUGGEST_MAX_LEN: usize = 100;
 
 /// The registered names closest to a filter or name that matched nothing
-/// (a typo: `TestBakup3B`, `TestInitalElection`), closest first, at most 3.
+/// (a typo: `Bakup`, `TestInitalElection`), closest first, at most 3: the
+/// fewest edits that make the input a part of the name.
 pub fn suggest(input: &str) -> Vec<&'static str> {
     let input = modern_name(input.trim()).to_ascii_lowercase();
-    if input.is_empty() || input.len() > SUGGEST_MAX_LEN {
+    if input.len() > SUGGEST_MAX_LEN {
         return Vec::new();
     }
-    let most = (input.len() / 3).max(2);
+    let most = input.len() / 3;
     let mut near: Vec<(usize, usize, &'static str)> = TESTS
         .iter()
         .chain(extra())
         .enumerate()
         .filter_map(|(position, t)| {
-            let name = t.name.to_ascii_lowercase();
-            // A filter is a substring: also try the name's own stem.
-            let stem = name.strip_prefix("test").unwrap_or(&name).to_string();
-            let distance = edit_distance(&input, &name).min(edit_distance(&input, &stem));
+            let distance = edits_to_part_of(&input, &t.name.to_ascii_lowercase());
             (distance <= most).then_some((distance, position, t.name))
         })
         .collect();
@@ -222,20 +220,22 @@ pub fn clip(input: &str, max_chars: usize) -> String {
     }
 }
 
-/// Levenshtein distance over bytes.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b = b.as_bytes();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, &x) in a.as_bytes().iter().enumerate() {
+/// The fewest single-byte edits (insert, delete, replace) that turn `part`
+/// into a substring of `name` (Levenshtein, free to start and end anywhere
+/// in `name`).
+fn edits_to_part_of(part: &str, name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut row = vec![0; name.len() + 1];
+    for (i, &x) in part.as_bytes().iter().enumerate() {
         let mut diagonal = row[0];
         row[0] = i + 1;
-        for (j, &y) in b.iter().enumerate() {
+        for (j, &y) in name.iter().enumerate() {
             let replaced = diagonal + usize::from(x != y);
             diagonal = row[j + 1];
             row[j + 1] = replaced.min(row[j] + 1).min(diagonal + 1);
         }
     }
-    row[b.len()]
+    row.into_iter().min().unwrap_or(0)
 }
 
 /// Rewrites the 2023 part names (2A-2D, any case) to 3A-3D: many write-ups
@@ -277,10 +277,13 @@ mod tests {
             suggest("TestFigure8Unreliable3D")[0],
             "TestFigure8Unreliable3C"
         );
+        assert_eq!(suggest("Bakup"), ["TestBackup3B"]);
         assert!(suggest("zzzzzzzzzz").is_empty());
+        assert!(suggest("3E").is_empty(), "too short to guess");
         assert!(suggest(&"x".repeat(100_000)).is_empty());
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edits_to_part_of("sitting", "kitten"), 3);
+        assert_eq!(edits_to_part_of("ten", "kitten"), 0);
+        assert_eq!(edits_to_part_of("abc", ""), 3);
         assert_eq!(clip("short", 10), "short");
         assert_eq!(clip(&"y".repeat(100_000), 3), "yyy... (100000 bytes)");
     }
