@@ -17,8 +17,16 @@ use std::time::{Duration, Instant as WallClock};
 use tester::registry::TestDef;
 use tester::seeds::show_seed;
 
-/// Off a terminal, a status line at least this often.
+/// Off a terminal, a status line at least this often (`LAB_STATUS_S`
+/// overrides it, for tests).
 pub const STATUS_EVERY: Duration = Duration::from_secs(30);
+
+fn status_every() -> Duration {
+    std::env::var("LAB_STATUS_S")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .map_or(STATUS_EVERY, Duration::from_secs)
+}
 
 /// One test's runs so far.
 #[derive(Clone, Debug, PartialEq)]
@@ -81,8 +89,11 @@ enum Display {
         overall: ProgressBar,
         per_test: Vec<ProgressBar>,
     },
-    /// Elsewhere: lines on stderr.
-    Plain { last_status: WallClock },
+    /// Elsewhere: lines on stderr, a status line `every` so often.
+    Plain {
+        last_status: WallClock,
+        every: Duration,
+    },
 }
 
 /// The running display of a sweep.
@@ -107,6 +118,7 @@ impl Progress {
         } else {
             Display::Plain {
                 last_status: WallClock::now(),
+                every: status_every(),
             }
         };
         Progress {
@@ -186,8 +198,8 @@ impl Progress {
     /// Called about once a second: off a terminal, the status line when due.
     pub fn tick(&mut self) {
         let line = self.status_line();
-        if let Display::Plain { last_status } = &mut self.display
-            && last_status.elapsed() >= STATUS_EVERY
+        if let Display::Plain { last_status, every } = &mut self.display
+            && last_status.elapsed() >= *every
         {
             *last_status = WallClock::now();
             out::status(line);
