@@ -195,14 +195,18 @@ impl Progress {
         }
     }
 
-    /// Called about once a second: off a terminal, the status line when due.
+    /// Called after every event and at least once a second: off a
+    /// terminal, the status line when due.
     pub fn tick(&mut self) {
-        let line = self.status_line();
-        if let Display::Plain { last_status, every } = &mut self.display
-            && last_status.elapsed() >= *every
-        {
+        let Display::Plain { last_status, every } = &self.display else {
+            return;
+        };
+        if last_status.elapsed() < *every {
+            return;
+        }
+        out::status(self.status_line());
+        if let Display::Plain { last_status, .. } = &mut self.display {
             *last_status = WallClock::now();
-            out::status(line);
         }
     }
 

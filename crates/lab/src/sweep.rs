@@ -171,9 +171,10 @@ fn drive(
                     summary.skip(job.test, seeds);
                     keep(&mut summary, in_order.put(index, None));
                 }
-                Err(RecvTimeoutError::Timeout) => progress.tick(),
+                Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => break,
             }
+            progress.tick();
         }
         pool.join().expect("the pool thread does not panic")
     });
