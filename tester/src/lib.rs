@@ -29,7 +29,7 @@
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`watchdog`]: CPU time of the running thread and the virtual time
 //!   reached, for `cargo test`'s `LAB_TIMEOUT_S` and `lab`'s limits.
-//! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
+//! - [`edition`]: the 2024, 2025 and 2026 (default) logic; [`cmd`]: the test commands;
 //!   [`failure`]: a failed check in the course's words.
 //!
 //! # Testing your Raft
@@ -38,7 +38,7 @@
 //! tester::raft_tests!(my_crate::MyRaft);
 //! ```
 //! then `cargo test -- 3A`, `cargo test -- TestBackup3B`,
-//! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2024 cargo test`.
+//! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2025 cargo test`.
 
 pub mod applier;
 pub mod cargo;

@@ -167,7 +167,7 @@ fn a_looping_raft_fails_within_the_limit_with_its_seed() {
         .find(|l| l.starts_with("FAIL "))
         .expect("a FAIL line");
     assert!(
-        fail.starts_with("FAIL TestInitialElection3A seed=0x2a edition=2025 at "),
+        fail.starts_with("FAIL TestInitialElection3A seed=0x2a edition=2026 at "),
         "{fail}"
     );
     assert!(
@@ -177,7 +177,7 @@ fn a_looping_raft_fails_within_the_limit_with_its_seed() {
     assert!(reached_ms(fail) >= 1000, "it loops from 1 s on: {fail}");
     assert!(
         err.contains(
-            "  replay: LAB_SEED=0x2a LAB_EDITION=2025 cargo test -- TestInitialElection3A"
+            "  replay: LAB_SEED=0x2a LAB_EDITION=2026 cargo test -- TestInitialElection3A"
         ),
         "{err}"
     );
@@ -219,14 +219,14 @@ fn several_seeds_are_each_printed_before_they_run() {
     assert_eq!(
         runs,
         [
-            "RUN TestInitialElection3A seed=0x5 edition=2025",
-            "RUN TestInitialElection3A seed=0x6 edition=2025",
-            "RUN TestInitialElection3A seed=0x7 edition=2025",
+            "RUN TestInitialElection3A seed=0x5 edition=2026",
+            "RUN TestInitialElection3A seed=0x6 edition=2026",
+            "RUN TestInitialElection3A seed=0x7 edition=2026",
         ]
     );
     assert!(
         stdout.contains(
-            "  replay: LAB_SEED=0x6 LAB_EDITION=2025 cargo test -- TestInitialElection3A"
+            "  replay: LAB_SEED=0x6 LAB_EDITION=2026 cargo test -- TestInitialElection3A"
         )
     );
     // One seed prints no heading, unless LAB_VERBOSE=1 (then on stderr).
@@ -235,6 +235,6 @@ fn several_seeds_are_each_printed_before_they_run() {
     let verbose = cargo_test(&[("LAB_SEED", "5"), ("LAB_VERBOSE", "1")]);
     assert!(
         text(&verbose.stderr)
-            .contains("RUN TestInitialElection3A seed=0x5 edition=2025\n  replay: ")
+            .contains("RUN TestInitialElection3A seed=0x5 edition=2026\n  replay: ")
     );
 }

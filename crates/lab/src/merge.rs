@@ -89,7 +89,7 @@ pub fn main(args: &MergeArgs) -> Result<Exit, Usage> {
     })
 }
 
-/// `merged 4 files: shards 1/4..4/4 of "3C", seeds 1..=4000, edition 2025`.
+/// `merged 4 files: shards 1/4..4/4 of "3C", edition 2026`.
 fn heading(metas: &[(String, SweepMeta)]) -> String {
     let first = &metas[0].1;
     let what = match &first.shard {

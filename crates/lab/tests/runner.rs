@@ -459,7 +459,7 @@ fn merged_shards_give_the_table_and_exit_code_of_one_sweep() {
     let merged = lab(&[&["merge"][..], &files].concat());
     let merged_text = stdout(&merged);
     assert_eq!(merged.status.code(), whole.status.code(), "{merged_text}");
-    assert!(merged_text.starts_with("merged 3 files: shards 1/3..3/3 of \"3A\", edition 2025\n"));
+    assert!(merged_text.starts_with("merged 3 files: shards 1/3..3/3 of \"3A\", edition 2026\n"));
     // The same table (but the wall times), groups and closing line.
     let strip = |t: &str| -> Vec<String> {
         t.lines()
