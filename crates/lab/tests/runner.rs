@@ -356,6 +356,32 @@ fn a_blocked_raft_is_reported_as_stopped_answering() {
     assert!(text.ends_with("0 passed, 2 failed\n"));
 }
 
+#[test]
+fn a_worker_that_stops_answering_is_killed_by_the_parents_backstop() {
+    // SIGSTOP freezes the worker and its own watchdog: only the parent,
+    // which sees it use no CPU, can end the run.
+    let sweep = spawn(&[
+        "--raft",
+        "slow",
+        "sweep",
+        "TestInitialElection3A",
+        "--seeds",
+        "1",
+        "--timeout-ms",
+        "1000",
+    ]);
+    wait_for("the worker", || children(sweep.id()).len() == 1);
+    signal(children(sweep.id())[0], "-STOP");
+    let out = sweep.wait_with_output().unwrap();
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(
+        text.contains("hang (watchdog) in no-progress: stopped answering: the worker used no CPU for 3000 ms and was killed"),
+        "{text}"
+    );
+    assert!(text.contains("at an unknown virtual time"), "{text}");
+}
+
 /// CPU burners at the priority of the sweep beside them; killed on drop.
 struct Burners(Vec<Child>);
 
