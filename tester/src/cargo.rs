@@ -1,5 +1,6 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`), and the [`raft_tests!`](crate::raft_tests)
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`; `LAB_VIS` and `LAB_VIS_DIR`
+//! for timelines, see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests)
 //! macro that gives any Raft the 28 tests under their Go names.
 
 use crate::edition::Edition;
@@ -86,6 +87,8 @@ impl EnvConfig {
 /// prints the course's lines; panics with the failure report on failure.
 pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    // #11: LAB_VIS / LAB_VIS_DIR, checked before any run.
+    let vis = labvis::config::VisConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
     for k in 0..env.seeds {
         let seed = env.seed.wrapping_add(k);
@@ -94,13 +97,18 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
         for line in &outcome.lines {
             println!("{line}");
         }
+        // #11: the timeline of this run, if LAB_VIS wants one.
+        let picture = crate::vis::after_cargo_run(&vis, spec, &outcome, make);
         if let Some(report) = outcome.report() {
             let how = if env.pinned {
                 "pinned by LAB_SEED"
             } else {
                 "drawn fresh"
             };
-            panic!("{report}\n  (seed {} was {how})", show_seed(seed));
+            panic!("{report}{picture}\n  (seed {} was {how})", show_seed(seed));
+        }
+        if !picture.is_empty() {
+            println!("{}", picture.trim_start());
         }
     }
 }

@@ -27,6 +27,8 @@
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
+//! - [`vis`]: pictures of runs (a re-run with events collected, its
+//!   timeline), for `cargo test`'s failures and `lab`.
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
 //!   [`failure`]: a failed check in the course's words.
 //!
@@ -56,6 +58,7 @@ pub mod seeds;
 pub mod stats;
 pub mod suite;
 pub mod tasks;
+pub mod vis;
 
 pub use edition::Edition;
 pub use failure::{Check, Failure};

@@ -168,6 +168,12 @@ pub struct ReplayArgs {
     /// Only this server's events (and the tester's).
     #[arg(long)]
     pub server: Option<usize>,
+    /// Write the run's timeline to FILE: one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Write the run as Chrome Trace Event JSON to FILE (for Perfetto).
+    #[arg(long, value_name = "FILE")]
+    pub perfetto: Option<std::path::PathBuf>,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,

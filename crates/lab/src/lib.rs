@@ -11,6 +11,7 @@
 //!      parent: wall-clock watchdog per job; kills a hung child, records a
 //!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
 //!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
+//!      [--html FILE] [--perfetto FILE]   pictures of the run (#11)
 //!      in this process, under a tracing Layer; printed in virtual time
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
@@ -25,6 +26,8 @@
 //!   [`report`]: the table, failure groups, closing line and exit codes.
 //! - [`record`]: one run's result as JSON.
 //! - [`replay`]: the tracing collector and [`replay::render`].
+//! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
+//!   run (`run`) or failure signature (`sweep`), under `LAB_VIS`.
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
 //! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
 //!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
@@ -61,6 +64,7 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod sweep;
+pub mod vis;
 pub mod worker;
 
 use clap::Parser;

@@ -52,6 +52,7 @@ pub fn run<R: Raft>(
     raft: Option<&'static str>,
 ) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
+    let vis = crate::vis::settings()?; // #11
     let first = args.seed.unwrap_or_else(fresh_seed);
     quiet_panics();
     let watchdog = watchdog(Duration::from_millis(args.timeout_ms));
@@ -71,6 +72,10 @@ pub fn run<R: Raft>(
             if let Some(report) = outcome.report() {
                 println!("{report}\n  or: {}", record.replay);
             }
+            print!(
+                "{}",
+                crate::vis::after_run(&vis, spec, &outcome, make, raft)
+            ); // #11
             records.push(record);
         }
     }

@@ -41,6 +41,7 @@ pub struct SweepJson<'a> {
 /// Runs the sweep; `Err` for bad usage.
 pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
+    let vis = crate::vis::settings()?; // #11
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let seeds = shard.seeds(args.from, args.seeds);
     let edition = args.common.edition;
@@ -66,7 +67,7 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
     let mut records = collect(&config, jobs, &tests, per_test, args.fail_fast)
         .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
     report::sort(&mut records);
-    finish(args, &records)?;
+    finish(args, &records, &vis, raft)?;
     Ok(report::exit_code(&records))
 }
 
@@ -133,10 +134,18 @@ fn collect(
 
 /// Prints the table and the failure groups, writes `--json`, prints the
 /// closing line.
-fn finish(args: &SweepArgs, records: &[RunRecord]) -> Result<(), Usage> {
+fn finish(
+    args: &SweepArgs,
+    records: &[RunRecord],
+    vis: &labvis::config::VisConfig,
+    raft: Option<&str>,
+) -> Result<(), Usage> {
     println!();
     print!("{}", report::table(records));
     let groups = report::failure_groups(records);
+    // #11: a timeline per failure signature, under its fastest replay line.
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let groups = crate::vis::after_sweep(vis, &args.common, raft, records, &groups, timeout);
     if !groups.is_empty() {
         println!("\nfailures by signature (fastest-failing seed first):");
         print!("{groups}");

@@ -153,18 +153,22 @@
       return up[i][j].some(s => s[0] <= t && t < s[1]);
     };
   }
-  // The stripe of server i towards j: segments where i->j and j->i hold.
+  const lanesBy = byServer(D.lanes);
+  function upAt(i, t) { return lanesBy[i].some(l => l.from_ms <= t && t < l.to_ms); }
+  // The stripe of server i towards j: segments where i->j and j->i hold
+  // (a link to or from a server that is down carries nothing: 'dead').
   function stripeSegments(i, j) {
     const cuts = new Set([0, END]);
     for (const l of D.network.links) {
       if ((l.from === i && l.to === j) || (l.from === j && l.to === i)) { cuts.add(l.from_ms); cuts.add(l.to_ms); }
     }
-    const times = Array.from(cuts).sort((a, b) => a - b);
+    for (const l of lanesBy[i].concat(lanesBy[j])) { cuts.add(l.from_ms); cuts.add(l.to_ms); }
+    const times = Array.from(cuts).filter(t => t <= END).sort((a, b) => a - b);
     const out = [];
     for (let k = 0; k + 1 < times.length; k++) {
       const a = times[k], b = times[k + 1];
       const o = linksAt(i, j, a), n = linksAt(j, i, a);
-      const state = o && n ? 'both' : o ? 'out' : n ? 'in' : 'none';
+      const state = !upAt(i, a) || !upAt(j, a) ? 'dead' : o && n ? 'both' : o ? 'out' : n ? 'in' : 'none';
       if (out.length && out[out.length - 1].state === state) out[out.length - 1].to = b;
       else out.push({ from: a, to: b, state });
     }
@@ -176,7 +180,7 @@
     for (let j = 0; j < N; j++) stripes[i].push(i === j ? [] : stripeSegments(i, j));
   }
   const STRIPE_TIP = { both: 'both ways', out: 'only S{i} -> S{j} (S{j} cannot reach S{i})',
-    in: 'only S{j} -> S{i} (S{i} cannot reach S{j})', none: 'cut both ways' };
+    in: 'only S{j} -> S{i} (S{i} cannot reach S{j})', none: 'cut both ways', dead: 'a server is down' };
 
   function drawNetwork(g) {
     const net = el('g', { id: 'network-track' }, g);
@@ -209,7 +213,6 @@
   function drawSteps(g) {
     const t = el('g', { id: 'tester-track' }, g);
     el('rect', { class: 'track-bg', x: 0, y: rows.steps, width: view.width, height: STEPS_H }, t);
-    const depth = [];
     for (const s of D.steps) {
       if (!visible(s.from_ms, s.to_ms)) continue;
       const tip = s.kind + (s.server !== null ? ' S' + s.server : '') + ' at ' + fmt(s.from_ms) +
@@ -225,7 +228,6 @@
         const px = x(s.from_ms);
         el('line', { class: 'instant instant-' + s.kind, x1: px, x2: px, y1: rows.steps + 1, y2: rows.steps + 13,
           'data-tip': tip, 'data-kind': s.kind }, t);
-        depth.push(px);
       }
     }
   }
@@ -237,11 +239,13 @@
     const m = el('g', { class: 'failure-marker', id: 'failure-marker',
       'data-tip': 'FAIL at ' + fmt(f.t) + ' in ' + f.check + (f.oracle ? ' (strict oracle ' + f.oracle + ')' : '') + '\n' + f.message }, g);
     el('line', { x1: px, x2: px, y1: AXIS_H, y2: rows.height }, m);
-    const text = '✖ ' + f.check + ': ' + f.message;
-    const w = Math.min(text.length * 6.2 + 8, 560);
-    const left = px + w > view.width ? px - w : px;
-    el('rect', { x: left, y: rows.steps + 1, width: w, height: 14, rx: 2 }, m);
-    el('text', { x: left + 4, y: rows.steps + 12, class: 'failure-text' }, m, text.length > 90 ? text.slice(0, 88) + '…' : text);
+    const full = '✖ ' + f.check + ': ' + f.message;
+    const box = el('rect', { y: rows.steps + 1, height: 14, rx: 2 }, m);
+    const label = el('text', { y: rows.steps + 12, class: 'failure-text' }, m, full.length > 90 ? full.slice(0, 88) + '…' : full);
+    const w = (label.getComputedTextLength ? label.getComputedTextLength() : full.length * 6.5) + 8;
+    const left = Math.max(0, px + w > view.width ? px - w : px);
+    box.setAttribute('x', left); box.setAttribute('width', w);
+    label.setAttribute('x', left + 4);
   }
 
   // ---- servers: lanes, roles, elections, series, snapshots, marks ----

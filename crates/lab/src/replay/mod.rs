@@ -138,10 +138,13 @@ pub fn main<R: Raft>(
             test.servers - 1
         )));
     }
+    let pictures = crate::vis::ReplayPictures::new(args)?; // #11
     quiet_panics();
     let spec = args.common.spec(test, args.seed);
     let collector = Collector::default();
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
+    let subscriber = tracing_subscriber::registry()
+        .with(collector.clone())
+        .with(pictures.layer()); // #11
     let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, make()));
     let events = collector.take();
     let style = render::Style {
@@ -154,6 +157,7 @@ pub fn main<R: Raft>(
     print!("{}", render::header(&outcome, raft));
     print!("{}", render::events(&events, &style));
     print!("{}", render::footer(&outcome, raft));
+    print!("{}", pictures.write(&spec, &outcome, raft)?); // #11
     Ok(outcome
         .result
         .as_ref()

@@ -9,6 +9,8 @@
 mod net;
 mod rpc;
 mod state;
+#[cfg(test)]
+mod tests;
 
 use crate::fact::{Fact, Timed};
 use crate::model::{
@@ -172,12 +174,14 @@ impl Builder {
     }
 
     fn crashed(&mut self, t: u64, i: usize) {
-        let Some(s) = self.servers.get_mut(i) else {
+        let Some(from_ms) = self.servers.get(i).and_then(|s| s.lane_from) else {
             return;
         };
-        let Some(from_ms) = s.lane_from.take() else {
-            return;
-        };
+        self.close_role_span(t, i);
+        self.end_election(t, i, false);
+        let s = &mut self.servers[i];
+        s.lane_from = None;
+        s.role = None;
         self.lanes.push(Lane {
             server: i,
             incarnation: s.incarnation,
@@ -185,10 +189,6 @@ impl Builder {
             to_ms: t,
             crashed: t < self.end_ms,
         });
-        self.close_role_span(t, i);
-        self.end_election(t, i, false);
-        let s = &mut self.servers[i];
-        s.role = None;
         self.net.disconnect(t, i);
         self.change(t, i, Change::Up(false, self.servers[i].incarnation));
         self.change(t, i, Change::Connected(false));

@@ -132,7 +132,9 @@ impl Now {
 
     fn row(&self, t: u64, server: usize) -> StateRow {
         let voted_for = match self.vote {
-            Some((who, term)) if term.is_none() || term == self.term => Some(who),
+            Some((who, term)) if term.is_none() || self.term.is_none() || term == self.term => {
+                Some(who)
+            }
             _ => None,
         };
         StateRow {
