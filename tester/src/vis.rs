@@ -103,7 +103,7 @@ fn failure_mark(outcome: &Outcome) -> Option<FailureMark> {
         check: f.check.to_string(),
         message: f.message.clone(),
         kind: kind.to_string(),
-        oracle: (f.kind == Kind::Oracle).then(|| f.check.to_string()),
+        oracle: (f.kind == Kind::Oracle).then(|| labvis::oracle_name(f.check)),
     })
 }
 

@@ -14,7 +14,7 @@
   const tooltip = document.getElementById('tooltip');
 
   // Layout, in px.
-  const AXIS_H = 22, STEPS_H = 46, PHASE_H = 10, STRIPE_H = 3, GAP = 6;
+  const AXIS_H = 22, STEPS_H = 46, PHASE_H = 10, STRIPE_H = 4, GAP = 6;
   const ROLE_H = 20, PLOT_H = 34, SERVER_H = ROLE_H + PLOT_H + 10;
   // Above this many RPCs in view, arrows are bundled per pair and pixels.
   const MAX_ARROWS = 1200;
@@ -31,6 +31,10 @@
     if (text !== undefined) e.textContent = text;
     if (parent) parent.appendChild(e);
     return e;
+  }
+  function failedWhere(f) {
+    if (f.oracle) return 'by the strict oracle ' + f.oracle;
+    return (f.kind === 'panic' ? 'with a panic' : f.kind === 'runaway' ? 'runaway' : 'in') + ' ' + f.check;
   }
   function fmt(ms) { return (ms / 1000).toFixed(3) + 's'; }
   function x(t) { return (t - view.t0) / (view.t1 - view.t0) * view.width; }
@@ -67,7 +71,7 @@
     r.phase = y;
     y += PHASE_H + 2;
     r.netServer = [];
-    const stripeRow = Math.max(N - 1, 1) * STRIPE_H + 3;
+    const stripeRow = Math.max(Math.max(N - 1, 1) * STRIPE_H + 3, 13);
     for (let i = 0; i < N; i++) { r.netServer.push(y); y += stripeRow; }
     r.networkEnd = y;
     y += GAP;
@@ -128,7 +132,7 @@
       d.className = 'failure-banner';
       d.id = 'failure-banner';
       const b = document.createElement('b');
-      b.textContent = 'FAIL at ' + fmt(f.t) + ' in ' + f.check + (f.oracle ? ' (strict oracle ' + f.oracle + ')' : '') + ': ';
+      b.textContent = 'FAIL at ' + fmt(f.t) + ' ' + failedWhere(f) + ': ';
       d.appendChild(b);
       d.appendChild(document.createTextNode(f.message));
       d.title = 'click: zoom to the failure';
@@ -237,9 +241,9 @@
     const f = D.failure;
     const px = x(f.t);
     const m = el('g', { class: 'failure-marker', id: 'failure-marker',
-      'data-tip': 'FAIL at ' + fmt(f.t) + ' in ' + f.check + (f.oracle ? ' (strict oracle ' + f.oracle + ')' : '') + '\n' + f.message }, g);
+      'data-tip': 'FAIL at ' + fmt(f.t) + ' ' + failedWhere(f) + '\n' + f.message }, g);
     el('line', { x1: px, x2: px, y1: AXIS_H, y2: rows.height }, m);
-    const full = '✖ ' + f.check + ': ' + f.message;
+    const full = '✖ ' + (f.oracle ? 'strict oracle ' + f.oracle : f.check) + ': ' + f.message;
     const box = el('rect', { y: rows.steps + 1, height: 14, rx: 2 }, m);
     const label = el('text', { y: rows.steps + 12, class: 'failure-text' }, m, full.length > 90 ? full.slice(0, 88) + '…' : full);
     const w = (label.getComputedTextLength ? label.getComputedTextLength() : full.length * 6.5) + 8;

@@ -40,7 +40,7 @@ pub mod vocab;
 
 mod build;
 
-pub use build::{MAX_MARKS, build};
+pub use build::{MAX_MARKS, build, oracle_name};
 pub use collect::Collector;
 pub use event::Event;
 pub use model::Timeline;

@@ -35,6 +35,11 @@ pub fn build(header: Header, failure: Option<FailureMark>, facts: &[Timed]) -> T
     b.finish(header, failure)
 }
 
+/// A strict oracle's name without the `oracle:` of its check's name.
+pub fn oracle_name(check: &str) -> String {
+    check.strip_prefix("oracle:").unwrap_or(check).to_string()
+}
+
 /// One server as the pass goes.
 #[derive(Default)]
 struct Server {
@@ -174,8 +179,20 @@ impl Builder {
     }
 
     fn crashed(&mut self, t: u64, i: usize) {
-        let Some(from_ms) = self.servers.get(i).and_then(|s| s.lane_from) else {
+        if !self.close_lane(t, i, true) {
             return;
+        }
+        self.net.disconnect(t, i);
+        self.change(t, i, Change::Up(false, self.servers[i].incarnation));
+        self.change(t, i, Change::Connected(false));
+        self.change(t, i, Change::Role(None));
+    }
+
+    /// Ends server i's lane (a crash, or the end of the run); false if it
+    /// had none.
+    fn close_lane(&mut self, t: u64, i: usize, crashed: bool) -> bool {
+        let Some(from_ms) = self.servers.get(i).and_then(|s| s.lane_from) else {
+            return false;
         };
         self.close_role_span(t, i);
         self.end_election(t, i, false);
@@ -187,12 +204,9 @@ impl Builder {
             incarnation: s.incarnation,
             from_ms,
             to_ms: t,
-            crashed: t < self.end_ms,
+            crashed,
         });
-        self.net.disconnect(t, i);
-        self.change(t, i, Change::Up(false, self.servers[i].incarnation));
-        self.change(t, i, Change::Connected(false));
-        self.change(t, i, Change::Role(None));
+        true
     }
 
     fn connected(&mut self, t: u64, i: usize, up: bool, links: Option<&[Vec<bool>]>) {
@@ -432,7 +446,7 @@ impl Builder {
             check: check.to_string(),
             message: message.to_string(),
             kind: kind.to_string(),
-            oracle: (kind == "oracle").then(|| check.to_string()),
+            oracle: (kind == "oracle").then(|| oracle_name(check)),
         });
     }
 
@@ -440,7 +454,7 @@ impl Builder {
         let end = self.end_ms;
         let failure = failure.or(self.failure.take());
         for i in 0..self.servers.len() {
-            self.crashed(end, i);
+            self.close_lane(end, i, false);
         }
         for k in std::mem::take(&mut self.open_steps) {
             let step = &mut self.steps[k];
