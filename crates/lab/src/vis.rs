@@ -8,7 +8,7 @@
 use crate::cli::{Common, ReplayArgs, Usage};
 use crate::record::{FailKind, RunRecord};
 use labvis::config::{self, BadOutput, RunName, VisConfig};
-use labvis::{Collector, Timeline};
+use labvis::Timeline;
 use raftapi::Raft;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -31,7 +31,6 @@ fn usage(e: BadOutput) -> Usage {
 pub struct ReplayPictures {
     html: Option<PathBuf>,
     perfetto: Option<PathBuf>,
-    collector: Option<Collector>,
 }
 
 impl ReplayPictures {
@@ -44,32 +43,20 @@ impl ReplayPictures {
         if let Some(p) = &args.perfetto {
             config::check_output("--perfetto", p).map_err(usage)?;
         }
-        let wanted = args.html.is_some() || args.perfetto.is_some();
         Ok(ReplayPictures {
             html: args.html.clone(),
             perfetto: args.perfetto.clone(),
-            collector: wanted.then(Collector::default),
         })
     }
 
-    /// The layer to add to the replay's subscriber (none if no picture is
-    /// wanted).
-    pub fn layer(&self) -> Option<Collector> {
-        self.collector.clone()
-    }
-
-    /// Writes the files; the lines to print under the replay line.
-    pub fn write(
-        &self,
-        spec: &RunSpec,
-        outcome: &Outcome,
-        raft: Option<&str>,
-    ) -> Result<String, Usage> {
-        let Some(collector) = &self.collector else {
+    /// Writes the files from the replay's events; the lines to print under
+    /// the replay line.
+    pub fn write(&self, spec: &RunSpec, outcome: &Outcome, events: &[labtrace::Event], raft: Option<&str>) -> Result<String, Usage> {
+        if self.html.is_none() && self.perfetto.is_none() {
             return Ok(String::new());
-        };
-        let about = about(outcome, raft);
-        let timeline = tester::vis::timeline(spec, outcome, &collector.take(), about);
+        }
+        let events: Vec<labvis::Event> = events.iter().map(from_labtrace).collect();
+        let timeline = tester::vis::timeline(spec, outcome, &events, about(outcome, raft));
         let mut out = String::new();
         if let Some(p) = &self.html {
             config::write(p, &labvis::html::render(&timeline)).map_err(usage)?;
@@ -77,12 +64,23 @@ impl ReplayPictures {
         }
         if let Some(p) = &self.perfetto {
             config::write(p, &labvis::perfetto::render(&timeline)).map_err(usage)?;
-            out.push_str(&format!(
-                "  perfetto: {} (open in ui.perfetto.dev or chrome://tracing)\n",
-                p.display()
-            ));
+            out.push_str(&format!("  perfetto: {} (open in ui.perfetto.dev or chrome://tracing)\n", p.display()));
         }
         Ok(out)
+    }
+}
+
+/// A replay's event as the timeline reads it.
+fn from_labtrace(e: &labtrace::Event) -> labvis::Event {
+    labvis::Event {
+        t: e.t,
+        target: e.target.clone(),
+        level: e.level.as_str(),
+        node: e.server,
+        incarnation: e.incarnation,
+        topic: e.topic().to_string(),
+        message: e.message.clone(),
+        fields: e.fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
     }
 }
 
