@@ -5,6 +5,12 @@
 (function () {
   'use strict';
   const D = JSON.parse(document.getElementById('timeline-data').textContent);
+  // The many rows come as arrays (html.rs, `Row`): name their columns.
+  D.marks = D.marks.map(([server, t, topic, text]) => ({ server, t, topic, text }));
+  D.rpcs = D.rpcs.map(([call, from, to, kind, sent_ms, arrived_ms, ended_ms, end, reason, request, reply]) =>
+    ({ call, from, to, kind, sent_ms, arrived_ms, ended_ms, end, reason, request, reply }));
+  D.states = D.states.map(([t, server, incarnation, up, connected, role, term, voted_for, commit, applied, log_first, log_last]) =>
+    ({ t, server, incarnation, up, connected, role, term, voted_for, commit, applied, log_first, log_last }));
   const H = D.header;
   const N = H.servers;
   const END = Math.max(H.end_ms, 1);
@@ -373,9 +379,10 @@
     const tip = rpcTip(c);
     const x0 = x(c.sent_ms), y0 = rowMid(c.from);
     if (c.arrived_ms === null) {
-      const t1 = c.ended_ms !== null ? c.ended_ms : Math.min(c.sent_ms + 50, END);
-      const y1 = y0 + (rowMid(c.to) - y0) * 0.35;
-      el('path', { class: cls + ' rpc-failed', d: 'M' + x0 + ' ' + y0 + 'L' + x(t1) + ' ' + y1, 'data-tip': tip, 'data-call': c.call }, g);
+      // Never arrived: a short stub towards the callee (the tip says when
+      // and why it failed).
+      const dy = rowMid(c.to) > y0 ? 9 : -9;
+      el('path', { class: cls + ' rpc-failed', d: 'M' + x0 + ' ' + y0 + 'l4 ' + dy + 'm-3 -3l6 6m0 -6l-6 6', 'data-tip': tip, 'data-call': c.call }, g);
       return;
     }
     const x1 = x(c.arrived_ms), y1 = rowMid(c.to);

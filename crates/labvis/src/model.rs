@@ -18,7 +18,7 @@ use serde::Serialize;
 
 /// A server's role, as drawn.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Follows (or waits for a leader).
     Follower,

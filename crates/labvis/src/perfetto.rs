@@ -8,6 +8,7 @@
 //! ms is shown as 1 ms.
 
 use crate::model::{Rpc, RpcEnd, Timeline};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -32,14 +33,85 @@ pub fn render(t: &Timeline) -> String {
     w.lanes_and_roles(t);
     w.tester(t);
     w.rpcs(t);
-    let header = serde_json::to_value(&t.header).expect("a header serialises");
-    let mut out = String::from("{\"displayTimeUnit\":\"ms\",\"otherData\":");
-    out.push_str(&header.to_string());
-    out.push_str(",\"traceEvents\":[\n");
-    let lines: Vec<String> = w.events.iter().map(Value::to_string).collect();
-    out.push_str(&lines.join(",\n"));
-    out.push_str("\n]}\n");
-    out
+    let header = serde_json::to_string(&t.header).expect("a header serialises");
+    let mut out = Vec::with_capacity(w.events.len() * 160);
+    out.extend_from_slice(b"{\"displayTimeUnit\":\"ms\",\"otherData\":");
+    out.extend_from_slice(header.as_bytes());
+    out.extend_from_slice(b",\"traceEvents\":[\n");
+    for (k, e) in w.events.iter().enumerate() {
+        if k > 0 {
+            out.extend_from_slice(b",\n");
+        }
+        serde_json::to_writer(&mut out, e).expect("an event serialises");
+    }
+    out.extend_from_slice(b"\n]}\n");
+    String::from_utf8(out).expect("JSON is UTF-8")
+}
+
+/// One trace event, in the Trace Event format's field names.
+#[derive(Serialize)]
+struct Ev<'a> {
+    ph: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    s: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bp: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    pid: u64,
+    tid: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ts: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    dur: Option<u64>,
+    name: String,
+    #[serde(skip_serializing_if = "str::is_empty")]
+    cat: &'static str,
+    #[serde(skip_serializing_if = "Args::is_none")]
+    args: Args<'a>,
+}
+
+/// An event's `args`: a small JSON object, or an RPC's fields (borrowed:
+/// there are many).
+#[derive(Serialize)]
+#[serde(untagged)]
+enum Args<'a> {
+    None,
+    Json(Value),
+    Rpc(RpcArgs<'a>),
+}
+
+impl Args<'_> {
+    fn is_none(&self) -> bool {
+        matches!(self, Args::None)
+    }
+}
+
+#[derive(Clone, Copy, Serialize)]
+struct RpcArgs<'a> {
+    call: u64,
+    request: &'a str,
+    reply: &'a str,
+    end: &'static str,
+    reason: &'a str,
+}
+
+impl<'a> Ev<'a> {
+    fn new(ph: &'static str, pid: u64, tid: u64, name: String) -> Ev<'a> {
+        Ev {
+            ph,
+            s: None,
+            bp: None,
+            id: None,
+            pid,
+            tid,
+            ts: None,
+            dur: None,
+            name,
+            cat: "",
+            args: Args::None,
+        }
+    }
 }
 
 /// The server's process id (the tester's is `servers + 1`).
@@ -52,32 +124,49 @@ fn us(ms: u64) -> u64 {
 }
 
 #[derive(Default)]
-struct Writer {
-    events: Vec<Value>,
+struct Writer<'a> {
+    events: Vec<Ev<'a>>,
 }
 
-impl Writer {
+impl<'a> Writer<'a> {
     fn meta(&mut self, pid: u64, tid: Option<u64>, name: &str) {
         let (what, tid) = match tid {
             Some(tid) => ("thread_name", tid),
             None => ("process_name", 0),
         };
-        self.events
-            .push(json!({"ph": "M", "pid": pid, "tid": tid, "name": what, "args": {"name": name}}));
+        let mut e = Ev::new("M", pid, tid, what.to_string());
+        e.args = Args::Json(json!({ "name": name }));
+        self.events.push(e);
         if what == "process_name" {
-            self.events.push(json!({"ph": "M", "pid": pid, "tid": 0, "name": "process_sort_index", "args": {"sort_index": pid}}));
+            let mut e = Ev::new("M", pid, 0, "process_sort_index".to_string());
+            e.args = Args::Json(json!({ "sort_index": pid }));
+            self.events.push(e);
         }
     }
 
-    fn slice(&mut self, pid: u64, tid: u64, ts: u64, dur: u64, name: &str, cat: &str, args: Value) {
-        self.events.push(json!({"ph": "X", "pid": pid, "tid": tid, "ts": ts, "dur": dur, "name": name, "cat": cat, "args": args}));
+    #[allow(clippy::too_many_arguments)]
+    fn slice(
+        &mut self,
+        pid: u64,
+        tid: u64,
+        ts: u64,
+        dur: u64,
+        name: &str,
+        cat: &'static str,
+        args: Args<'a>,
+    ) {
+        let mut e = Ev::new("X", pid, tid, name.to_string());
+        (e.ts, e.dur, e.cat, e.args) = (Some(ts), Some(dur), cat, args);
+        self.events.push(e);
     }
 
-    fn instant(&mut self, pid: u64, tid: u64, ts: u64, name: &str, cat: &str, args: Value) {
-        self.events.push(json!({"ph": "i", "s": "t", "pid": pid, "tid": tid, "ts": ts, "name": name, "cat": cat, "args": args}));
+    fn instant(&mut self, pid: u64, tid: u64, ts: u64, name: &str, cat: &'static str, args: Value) {
+        let mut e = Ev::new("i", pid, tid, name.to_string());
+        (e.s, e.ts, e.cat, e.args) = (Some("t"), Some(ts), cat, Args::Json(args));
+        self.events.push(e);
     }
 
-    fn processes(&mut self, t: &Timeline) {
+    fn processes(&mut self, t: &'a Timeline) {
         let n = t.header.servers;
         for i in 0..n {
             let pid = server_pid(i);
@@ -101,19 +190,13 @@ impl Writer {
         self.meta(tester, Some(NETWORK_TID), "network");
     }
 
-    fn lanes_and_roles(&mut self, t: &Timeline) {
+    fn lanes_and_roles(&mut self, t: &'a Timeline) {
         for l in &t.lanes {
             let name = format!("incarnation {}", l.incarnation);
             let ended = if l.crashed { "crash" } else { "end of run" };
-            self.slice(
-                server_pid(l.server),
-                LANE_TID,
-                us(l.from_ms),
-                us(l.to_ms - l.from_ms),
-                &name,
-                "lane",
-                json!({"ended by": ended}),
-            );
+            let args = Args::Json(json!({ "ended by": ended }));
+            let (ts, dur) = (us(l.from_ms), us(l.to_ms - l.from_ms));
+            self.slice(server_pid(l.server), LANE_TID, ts, dur, &name, "lane", args);
         }
         for r in &t.roles {
             let role = r.role.map_or("unknown", |r| r.name());
@@ -121,104 +204,83 @@ impl Writer {
                 Some(term) => format!("{role} t{term}"),
                 None => role.to_string(),
             };
-            self.slice(
-                server_pid(r.server),
-                ROLE_TID,
-                us(r.from_ms),
-                us(r.to_ms - r.from_ms),
-                &name,
-                "role",
-                json!({"role": role, "term": r.term}),
-            );
+            let args = Args::Json(json!({ "role": role, "term": r.term }));
+            let (ts, dur) = (us(r.from_ms), us(r.to_ms - r.from_ms));
+            self.slice(server_pid(r.server), ROLE_TID, ts, dur, &name, "role", args);
         }
         for c in &t.network.connected {
+            let (ts, dur) = (us(c.from_ms), us(c.to_ms - c.from_ms));
+            let pid = server_pid(c.server);
             self.slice(
-                server_pid(c.server),
+                pid,
                 CONNECTED_TID,
-                us(c.from_ms),
-                us(c.to_ms - c.from_ms),
+                ts,
+                dur,
                 "connected",
                 "network",
-                json!({}),
+                Args::None,
             );
         }
     }
 
-    fn tester(&mut self, t: &Timeline) {
+    fn tester(&mut self, t: &'a Timeline) {
         let pid = server_pid(t.header.servers);
         for s in &t.steps {
-            let args = json!({"label": s.label, "verdict": s.verdict, "server": s.server});
+            let args = json!({ "label": s.label, "verdict": s.verdict, "server": s.server });
             if s.to_ms > s.from_ms {
-                self.slice(
-                    pid,
-                    STEPS_TID,
-                    us(s.from_ms),
-                    us(s.to_ms - s.from_ms),
-                    &s.kind,
-                    "step",
-                    args,
-                );
+                let (ts, dur) = (us(s.from_ms), us(s.to_ms - s.from_ms));
+                self.slice(pid, STEPS_TID, ts, dur, &s.kind, "step", Args::Json(args));
             } else {
-                self.instant(pid, MARKERS_TID, us(s.from_ms), &s.label, &s.kind, args);
+                self.instant(pid, MARKERS_TID, us(s.from_ms), &s.label, "marker", args);
             }
         }
         for p in &t.network.phases {
-            self.slice(
-                pid,
-                NETWORK_TID,
-                us(p.from_ms),
-                us(p.to_ms - p.from_ms),
-                &p.kind,
-                "network",
-                json!({"detail": p.detail}),
-            );
+            let args = Args::Json(json!({ "detail": p.detail }));
+            let (ts, dur) = (us(p.from_ms), us(p.to_ms - p.from_ms));
+            self.slice(pid, NETWORK_TID, ts, dur, &p.kind, "network", args);
         }
         if let Some(f) = &t.failure {
             let name = format!("FAIL {}: {}", f.check, f.message);
-            let args =
-                json!({"check": f.check, "message": f.message, "kind": f.kind, "oracle": f.oracle});
-            self.events.push(json!({"ph": "i", "s": "g", "pid": pid, "tid": MARKERS_TID, "ts": us(f.t), "name": name, "cat": "failure", "args": args}));
+            let args = json!({ "check": f.check, "message": f.message, "kind": f.kind, "oracle": f.oracle });
+            self.instant(pid, MARKERS_TID, us(f.t), &name, "failure", args);
+            self.events.last_mut().expect("just pushed").s = Some("g");
         }
     }
 
-    fn rpcs(&mut self, t: &Timeline) {
+    fn rpcs(&mut self, t: &'a Timeline) {
         let mut plan = RpcPlan::default();
         for rpc in &t.rpcs {
             plan.rpc(t, rpc);
         }
         let starts = plan.place();
         for (k, s) in plan.slices.into_iter().enumerate() {
-            self.slice(
-                s.pid,
-                s.tid,
-                starts[k],
-                RPC_SLICE_US,
-                &s.name,
-                "rpc",
-                s.args,
-            );
+            let args = Args::Rpc(s.args);
+            self.slice(s.pid, s.tid, starts[k], RPC_SLICE_US, &s.name, "rpc", args);
         }
         for f in plan.flows {
-            let (from, to) = (&f.from, &f.to);
-            self.events.push(json!({"ph": "s", "id": f.id, "pid": from.0, "tid": from.1, "ts": starts[from.2], "name": f.name, "cat": "rpc"}));
-            self.events.push(json!({"ph": "f", "bp": "e", "id": f.id, "pid": to.0, "tid": to.1, "ts": starts[to.2], "name": f.name, "cat": "rpc"}));
+            for (ph, (pid, tid, slice)) in [("s", f.from), ("f", f.to)] {
+                let mut e = Ev::new(ph, pid, tid, f.name.clone());
+                (e.id, e.ts, e.cat) = (Some(f.id), Some(starts[slice]), "rpc");
+                e.bp = (ph == "f").then_some("e");
+                self.events.push(e);
+            }
         }
     }
 }
 
 /// RPC slices and flows before their places on the tracks are known.
 #[derive(Default)]
-struct RpcPlan {
-    slices: Vec<PlannedSlice>,
+struct RpcPlan<'a> {
+    slices: Vec<PlannedSlice<'a>>,
     flows: Vec<PlannedFlow>,
 }
 
-struct PlannedSlice {
+struct PlannedSlice<'a> {
     pid: u64,
     tid: u64,
     at_ms: u64,
     name: String,
-    args: Value,
+    args: RpcArgs<'a>,
 }
 
 /// A flow between two planned slices: (pid, tid, slice index) each.
@@ -229,26 +291,26 @@ struct PlannedFlow {
     to: (u64, u64, usize),
 }
 
-impl RpcPlan {
+impl<'a> RpcPlan<'a> {
     fn slice(
         &mut self,
         pid: u64,
         tid: u64,
         at_ms: u64,
         name: String,
-        args: &Value,
+        args: RpcArgs<'a>,
     ) -> (u64, u64, usize) {
         self.slices.push(PlannedSlice {
             pid,
             tid,
             at_ms,
             name,
-            args: args.clone(),
+            args,
         });
         (pid, tid, self.slices.len() - 1)
     }
 
-    fn rpc(&mut self, t: &Timeline, rpc: &Rpc) {
+    fn rpc(&mut self, t: &Timeline, rpc: &'a Rpc) {
         let kind = &t.kinds[rpc.kind];
         let (caller, callee) = (server_pid(rpc.from), server_pid(rpc.to));
         let (out_tid, in_tid) = (SENT_TID + rpc.to as u64, RECEIVED_TID + rpc.from as u64);
@@ -257,16 +319,22 @@ impl RpcPlan {
             RpcEnd::Failed => "failed",
             RpcEnd::Pending => "pending",
         };
-        let args = json!({"call": rpc.call, "request": rpc.request, "reply": rpc.reply, "end": end, "reason": rpc.reason});
+        let args = RpcArgs {
+            call: rpc.call,
+            request: &rpc.request,
+            reply: &rpc.reply,
+            end,
+            reason: &rpc.reason,
+        };
         let sent = self.slice(
             caller,
             out_tid,
             rpc.sent_ms,
             format!("{kind} → S{}", rpc.to),
-            &args,
+            args,
         );
         let arrived = rpc.arrived_ms.map(|at| {
-            let arrived = self.slice(callee, in_tid, at, format!("{kind} ← S{}", rpc.from), &args);
+            let arrived = self.slice(callee, in_tid, at, format!("{kind} ← S{}", rpc.from), args);
             let name = kind.clone();
             self.flows.push(PlannedFlow {
                 id: rpc.call * 2,
@@ -281,7 +349,7 @@ impl RpcPlan {
             RpcEnd::Replied => format!("{kind} reply"),
             _ => format!("{kind} failed: {}", rpc.reason),
         };
-        let back = self.slice(caller, out_tid, ended_ms, name.clone(), &args);
+        let back = self.slice(caller, out_tid, ended_ms, name.clone(), args);
         if let (RpcEnd::Replied, Some(arrived)) = (rpc.end, arrived) {
             self.flows.push(PlannedFlow {
                 id: rpc.call * 2 + 1,
