@@ -4,6 +4,7 @@
 // libraries: the file opens from disk.
 (function () {
   'use strict';
+  const SCRIPT_START_MS = performance.now();
   const D = JSON.parse(document.getElementById('timeline-data').textContent);
   // The many rows come as arrays (html.rs, `Row`): name their columns.
   D.marks = D.marks.map(([server, t, topic, text]) => ({ server, t, topic, text }));
@@ -405,7 +406,7 @@
     for (const b of buckets.values()) {
       const c = b.first;
       const arrive = c.arrived_ms !== null ? c.arrived_ms : c.sent_ms;
-      el('path', { class: 'rpc rpc-bundle', 'stroke-width': Math.min(1 + Math.log2(b.n), 5),
+      el('path', { class: 'rpc rpc-bundle', 'stroke-width': Math.min(1 + Math.log2(b.n) / 2, 3),
         d: 'M' + x(c.sent_ms) + ' ' + rowMid(c.from) + 'L' + x(Math.max(arrive, c.sent_ms)) + ' ' + rowMid(c.to),
         'data-tip': b.n + ' RPCs S' + c.from + ' → S' + c.to + ' sent ' + fmt(b.first.sent_ms) + ' – ' + fmt(b.last.sent_ms) +
           ' (' + b.failed + ' failed); zoom in to see each' }, g);
@@ -483,7 +484,7 @@
       row.className = 'server-state' + (s && s.up ? '' : ' down');
       row.dataset.server = i;
       const log = s && s.log_last !== null ? '[' + opt(s.log_first) + '..' + s.log_last + ']' : '?';
-      const cells = s ? ['S' + i, s.incarnation, s.up ? 'yes' : 'down', s.connected ? 'yes' : 'no', roleName(s.role), opt(s.term),
+      const cells = s ? ['S' + i, s.incarnation, s.up ? 'yes' : 'down', !s.up ? '–' : s.connected ? 'yes' : 'no', roleName(s.role), opt(s.term),
         s.voted_for === null ? '-' : 'S' + s.voted_for, opt(s.commit), opt(s.applied), log] : ['S' + i, '-', 'not made', '-', '-', '-', '-', '-', '-', '-'];
       for (const c of cells) row.insertCell().textContent = String(c);
     }
@@ -496,7 +497,7 @@
   function linkGrid(t) {
     const wrap = document.createElement('div');
     const cap = document.createElement('div');
-    cap.textContent = 'links at the cursor (row can call column):';
+    cap.textContent = 'links at the cursor (row can call column; – a server is down):';
     wrap.appendChild(cap);
     const table = document.createElement('table');
     table.className = 'grid';
@@ -507,7 +508,9 @@
     for (let i = 0; i < N; i++) {
       const row = table.insertRow();
       row.insertCell().textContent = 'S' + i;
-      for (let j = 0; j < N; j++) row.insertCell().textContent = i === j ? '·' : linksAt(i, j, t) ? '✓' : '✗';
+      for (let j = 0; j < N; j++) {
+        row.insertCell().textContent = i === j ? '·' : !upAt(i, t) || !upAt(j, t) ? '–' : linksAt(i, j, t) ? '✓' : '✗';
+      }
     }
     wrap.appendChild(table);
     return wrap;
@@ -604,5 +607,9 @@
   drawHeader();
   drawLabels();
   render();
+  // How long the first drawing took: from the start of this script, and
+  // from the start of the navigation (parsing the page included).
+  document.body.dataset.scriptMs = String(Math.round(performance.now() - SCRIPT_START_MS));
+  document.body.dataset.pageMs = String(Math.round(performance.now()));
   document.body.dataset.ready = 'true';
 })();
