@@ -1,7 +1,7 @@
 //! How to run this binary again, for replay lines: a binary inside a cargo
 //! target directory (`target/release/NAME`, `target/debug/NAME`) is run as
 //! `cargo run --release --bin NAME --` (or without `--release`); any other
-//! by its file name (argv[0]'s, as installed on the `PATH`). A replay line
+//! by its file name (`argv[0]`'s, as installed on the `PATH`). A replay line
 //! is this program, then `--scenarios DIR` for a scenario loaded from a
 //! directory other than `scenarios/`, then the subcommand and its flags,
 //! then `--raft NAME` for a variant other than the default.

@@ -10,9 +10,10 @@
 //!             ◄── one JSON line ────  (tester::run, panics caught)
 //!      parent: wall-clock watchdog per job; kills a hung child, records a
 //!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
-//!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
-//!      [--html FILE] [--perfetto FILE]   pictures of the run (#11)
-//!      in this process, under a tracing Layer; printed in virtual time
+//!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
+//!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
+//!      in this process, under labtrace's collector; printed in virtual time
+//!  lab [--raft NAME] ...                  one of the binary's variants
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table

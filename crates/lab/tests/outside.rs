@@ -254,6 +254,11 @@ fn e_a_variant_replays_from_its_printed_line() {
     let hash = format!("trace hash {:#018x}", run["trace_hash"].as_u64().unwrap());
     assert!(text.contains(&hash), "the same run as the sweep's");
     assert!(text.contains("failed to reach agreement"));
+    assert!(
+        text.contains("---- failure: Fatal: one(")
+            && text.contains(") failed to reach agreement [one] ----"),
+        "the failure among the events, in the course's words"
+    );
     let default = stdout(&me(&args[..args.len() - 2]));
     assert!(
         !default.contains(&hash),
@@ -298,6 +303,75 @@ fn leader_resends_and_follower_refuses(text: &str) {
         "the failure's per-server lines"
     );
     assert!(text.contains("\n  S0: "), "one line per server");
+}
+
+/// A scenario loaded from another directory replays with `--scenarios`.
+fn f_a_scenario_from_elsewhere_replays_with_its_directory() {
+    let dir = std::env::temp_dir().join(format!("lab-outside-scenarios-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let repo =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scenarios/isolate-leader.toml");
+    let text = std::fs::read_to_string(repo).unwrap();
+    let renamed = text.replace("name = \"isolate-leader\"", "name = \"cut\"");
+    std::fs::write(dir.join("cut.toml"), renamed).unwrap();
+    let json = dir.join("out.json");
+    let (d, j) = (dir.to_str().unwrap(), json.to_str().unwrap());
+    let out = me(&[
+        "--scenarios",
+        d,
+        "--raft",
+        "silent",
+        "sweep",
+        "scenario/cut",
+        "--seeds",
+        "1",
+        "--json",
+        j,
+    ]);
+    let record: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap())
+        .unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)));
+    let run = &record["results"][0];
+    let line = run["replay"].as_str().unwrap();
+    let (program, args) = line.split_once(' ').unwrap();
+    assert!(program.starts_with("outside-"), "{line}");
+    assert!(
+        args.starts_with(&format!("--scenarios {d} replay scenario/cut ")),
+        "{line}"
+    );
+    let args: Vec<&str> = args.split(' ').collect();
+    let replay = stdout(&me(&args));
+    let hash = format!("trace hash {:#018x}", run["trace_hash"].as_u64().unwrap());
+    assert!(replay.contains(&hash), "{replay}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `--server N` in columns shows that column only, `--width` sizes it.
+fn g_one_server_s_column_at_a_width() {
+    let args = [
+        "replay",
+        "TestReElection3A",
+        "--seed",
+        "7",
+        "--columns",
+        "--server",
+        "1",
+        "--width",
+        "60",
+    ];
+    let text = stdout(&me(&args));
+    let mut lines = text
+        .lines()
+        .skip(1)
+        .take_while(|l| !l.starts_with("end at"));
+    assert_eq!(lines.next(), Some("     time S1"));
+    let column = |l: &&str| !l.contains(" ---- ") && !l.contains("Test (") && !l.contains("Passed");
+    for line in lines.filter(column) {
+        assert!(line.chars().count() <= 60, "{line}");
+    }
+    assert!(
+        text.contains("s send: -> S"),
+        "S1's events, at the first column"
+    );
 }
 
 /// Replay of a fixed seed, byte for byte against the committed file.
@@ -398,6 +472,14 @@ const CHECKS: &[(&str, fn())] = &[
     (
         "e_a_variant_replays_from_its_printed_line",
         e_a_variant_replays_from_its_printed_line,
+    ),
+    (
+        "f_a_scenario_from_elsewhere_replays_with_its_directory",
+        f_a_scenario_from_elsewhere_replays_with_its_directory,
+    ),
+    (
+        "g_one_server_s_column_at_a_width",
+        g_one_server_s_column_at_a_width,
     ),
     (
         "replay_snapshots_pin_the_format",

@@ -138,21 +138,21 @@ pub fn describe(e: &Event) -> String {
         ),
         topic::PERSIST => format!(
             "persisted {} B state, {} B snapshot",
-            f("raft_state_bytes"),
-            f("snapshot_bytes")
+            f(field::RAFT_STATE_BYTES),
+            f(field::SNAPSHOT_BYTES)
         ),
-        topic::APPLY if e.field("snapshot").is_some() => format!(
+        topic::APPLY if e.field(field::SNAPSHOT).is_some() => format!(
             "applied snapshot through {} (term {}, {} B)",
-            f("index"),
-            f("term"),
-            f("snapshot_bytes")
+            f(field::INDEX),
+            f(field::TERM),
+            f(field::SNAPSHOT_BYTES)
         ),
-        topic::APPLY => format!("applied {}: {}", f("index"), f("command")),
-        topic::ROLE => change(e, "", "role"),
-        topic::TERM => change(e, "term ", "term"),
-        topic::COMMIT => change(e, "commit ", "commit_index"),
+        topic::APPLY => format!("applied {}: {}", f(field::INDEX), f(field::COMMAND)),
+        topic::ROLE => change(e, "", field::ROLE),
+        topic::TERM => change(e, "term ", field::TERM),
+        topic::COMMIT => change(e, "commit ", field::COMMIT_INDEX),
         topic::LOG => describe_log(e),
-        topic::COURSE => f("line"),
+        topic::COURSE => f(field::LINE),
         topic::CONNECT | topic::DISCONNECT | topic::CRASH => {
             format!(
                 "{} S{}",
@@ -163,12 +163,12 @@ pub fn describe(e: &Event) -> String {
         topic::RESTART => format!(
             "start S{} (incarnation {})",
             e.server.map_or(String::new(), |s| s.to_string()),
-            f("incarnation")
+            f(field::INCARNATION)
         ),
-        topic::PARTITION => format!("links {}", f("links")),
+        topic::PARTITION => format!("links {}", f(field::LINKS)),
         topic::NETWORK => describe_network(e),
         topic::START => describe_start(e),
-        topic::FAILURE => format!("Fatal: {} [{}]", f("message"), f("check")),
+        topic::FAILURE => format!("Fatal: {} [{}]", e.message, f(field::CHECK)),
         _ => generic(e),
     }
 }
@@ -176,23 +176,23 @@ pub fn describe(e: &Event) -> String {
 /// `{what}{was} -> {now}`, or `{what}{now}` when nothing was reported before.
 fn change(e: &Event, what: &str, now: &str) -> String {
     let now = e.text(now).unwrap_or_default();
-    match e.text("was") {
+    match e.text(field::WAS) {
         Some(was) => format!("{what}{was} -> {now}"),
         None => format!("{what}{now}"),
     }
 }
 
 fn describe_log(e: &Event) -> String {
-    let mut text = change(e, "last log ", "last_log_index");
-    if let Some(snap) = e.u64("snapshot_index").filter(|&s| s > 0) {
+    let mut text = change(e, "last log ", field::LAST_LOG_INDEX);
+    if let Some(snap) = e.u64(field::SNAPSHOT_INDEX).filter(|&s| s > 0) {
         let _ = write!(text, " (snapshot through {snap})");
     }
     text
 }
 
 fn describe_network(e: &Event) -> String {
-    let reliable = e.field("reliable").map(ToString::to_string);
-    let reordering = e.field("long_reordering").map(ToString::to_string);
+    let reliable = e.field(field::RELIABLE).map(ToString::to_string);
+    let reordering = e.field(field::LONG_REORDERING).map(ToString::to_string);
     format!(
         "network {}{}",
         if reliable.as_deref() == Some("true") {
@@ -210,8 +210,8 @@ fn describe_network(e: &Event) -> String {
 
 fn describe_start(e: &Event) -> String {
     let server = e.server.map_or(String::new(), |s| s.to_string());
-    let command = e.text("command").unwrap_or_default();
-    match (e.u64("index"), e.u64("term")) {
+    let command = e.text(field::COMMAND).unwrap_or_default();
+    match (e.u64(field::INDEX), e.u64(field::TERM)) {
         (Some(index), Some(term)) => {
             format!("Start({command}) on S{server}: index {index}, term {term}")
         }
@@ -393,6 +393,17 @@ mod tests {
         );
         let crash = event(Source::Tester, "crash", Some(1), &[]);
         assert_eq!(wide_line(&crash), "   1.234s ---- crash: crash S1 ----");
+        let mut failure = event(
+            Source::Tester,
+            "failure",
+            None,
+            &[("check", Value::Str("one".into()))],
+        );
+        failure.message = "one(5) failed to reach agreement".into();
+        assert_eq!(
+            describe(&failure),
+            "Fatal: one(5) failed to reach agreement [one]"
+        );
         let mut raft = event(Source::Raft, "", Some(2), &[("votes", Value::U64(3))]);
         raft.target = "student".into();
         raft.message = "won".into();

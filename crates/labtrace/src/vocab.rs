@@ -114,6 +114,42 @@ pub mod field {
     pub const WAITED_MS: &str = "waited_ms";
     /// The reference Raft's name for [`SERVER`].
     pub const NODE: &str = "node";
+    /// `persist`: the Raft state's size in bytes.
+    pub const RAFT_STATE_BYTES: &str = "raft_state_bytes";
+    /// `persist`, `apply` of a snapshot: the snapshot's size in bytes.
+    pub const SNAPSHOT_BYTES: &str = "snapshot_bytes";
+    /// `apply`, `start`: a log index.
+    pub const INDEX: &str = "index";
+    /// `apply`, `start`: the command, as the course prints it.
+    pub const COMMAND: &str = "command";
+    /// `apply`: `true` for a snapshot.
+    pub const SNAPSHOT: &str = "snapshot";
+    /// `role`: the new role.
+    pub const ROLE: &str = "role";
+    /// State changes: the value before (absent for a new incarnation).
+    pub const WAS: &str = "was";
+    /// `term`, `start`, `apply` of a snapshot: a term.
+    pub const TERM: &str = "term";
+    /// `commit`: the new commit index.
+    pub const COMMIT_INDEX: &str = "commit_index";
+    /// `log`: the new last log index.
+    pub const LAST_LOG_INDEX: &str = "last_log_index";
+    /// `log`: the last index the snapshot covers.
+    pub const SNAPSHOT_INDEX: &str = "snapshot_index";
+    /// `course`: the line printed.
+    pub const LINE: &str = "line";
+    /// `connect`, `disconnect`, `partition`: which ends are enabled, as n
+    /// rows of n digits separated by spaces; row i, column j is `1` when
+    /// server i's calls to server j get onto the wire.
+    pub const LINKS: &str = "links";
+    /// `network`: whether the network is reliable.
+    pub const RELIABLE: &str = "reliable";
+    /// `network`: whether long reordering is on.
+    pub const LONG_REORDERING: &str = "long_reordering";
+    /// `start`: whether the server accepted the command.
+    pub const ACCEPTED: &str = "accepted";
+    /// `failure`: the check that failed, by the course's function name.
+    pub const CHECK: &str = "check";
     /// The message of an event (`tracing`'s implicit field).
     pub const MESSAGE: &str = "message";
 }
@@ -198,8 +234,8 @@ pub mod topic {
     pub const ONE: &str = "one";
     /// A checker began or gave its verdict. Message; `t`.
     pub const CHECK: &str = "check";
-    /// The run failed. Fields: `check`, `kind`, `message` (the course's
-    /// words), `t`.
+    /// The run failed. Fields: `check`, `kind`, `t`; the message is the
+    /// course's words.
     pub const FAILURE: &str = "failure";
     /// A strict oracle saw a violation. Message; `t`.
     pub const ORACLE: &str = "oracle";

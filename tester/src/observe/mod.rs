@@ -1,5 +1,5 @@
 //! Observation: the harness's side of [`labtrace`]. Every Raft input runs
-//! inside an input span ([`Tester::input_span`]), and the harness emits the
+//! inside an input span (`Tester::input_span`), and the harness emits the
 //! lab's own events (RPCs, effects, state changes, the tester's markers)
 //! with the targets, topics and fields of [`labtrace::vocab`], the one
 //! place they are documented.
@@ -9,9 +9,9 @@
 //! it, summaries are formatted lazily, and `inspect()`, call numbering and
 //! link tables are computed only behind `tracing::enabled!`.
 //!
-//! - [`wire`]: `send`, `recv`, `reply`, `fail`.
-//! - [`state`]: `role`, `term`, `commit`, `log`, `persist`, `apply`.
-//! - [`marks`]: the tester's markers and the course's lines.
+//! - `wire`: `send`, `recv`, `reply`, `fail`.
+//! - `state`: `role`, `term`, `commit`, `log`, `persist`, `apply`.
+//! - `marks`: the tester's markers and the course's lines.
 //! - [`cluster`]: each server's state when a run failed ([`ServerState`]).
 //! - [`logging`]: `LAB_LOG` for `cargo test`.
 
