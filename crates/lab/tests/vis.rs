@@ -143,6 +143,9 @@ fn the_perfetto_file_has_servers_tracks_and_flow_pairs() {
     assert!(events.iter().all(|e| e["ph"] == "M" || e["ts"].is_u64()));
 }
 
+/// Variables, arguments, and what the error says.
+type Case<'a> = (&'a [(&'a str, &'a str)], Vec<&'a str>, &'a str);
+
 #[test]
 fn unusable_paths_and_settings_are_one_line_errors_before_any_run() {
     let dir = folder("bad");
@@ -150,7 +153,7 @@ fn unusable_paths_and_settings_are_one_line_errors_before_any_run() {
     let a_file = dir.join("file");
     std::fs::write(&a_file, "x").unwrap();
     let d = dir.to_str().unwrap();
-    let cases: [(&[(&str, &str)], Vec<&str>, &str); 5] = [
+    let cases: [Case; 5] = [
         (
             &[],
             vec![

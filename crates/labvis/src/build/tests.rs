@@ -157,8 +157,7 @@ fn the_cursor_rows_know_votes_indices_and_connections() {
     let last = |server: usize, at: u64| {
         t.states
             .iter()
-            .filter(|r| r.server == server && r.t <= at)
-            .last()
+            .rfind(|r| r.server == server && r.t <= at)
             .cloned()
             .unwrap()
     };
