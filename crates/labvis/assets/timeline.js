@@ -313,17 +313,21 @@
     }
   }
 
-  function stepPath(points, y0) {
-    if (!points.length) return null;
+  // A step line over [from, to) (one incarnation's lane): each value holds
+  // until the next point.
+  function stepPath(points, y0, from, to) {
     const yOf = v => y0 + PLOT_H - v / maxIndex * (PLOT_H - 2);
-    let d = '', prevY = null;
+    const a = Math.max(from, view.t0), b = Math.min(to, view.t1);
+    if (a >= b) return null;
+    let d = '';
     for (let k = 0; k < points.length; k++) {
       const [t, v] = points[k];
-      const next = k + 1 < points.length ? points[k + 1][0] : END;
-      if (next < view.t0 || t > view.t1) { prevY = yOf(v); continue; }
-      const px = clampX(x(t)), py = yOf(v);
-      d += (d === '' ? 'M' + px + ' ' + (prevY === null ? py : prevY) : '') + 'L' + px + ' ' + py + 'L' + clampX(x(next)) + ' ' + py;
-      prevY = py;
+      if (t >= b) break;
+      const next = k + 1 < points.length ? points[k + 1][0] : Infinity;
+      const s0 = Math.max(t, a), e0 = Math.min(next, b);
+      if (s0 >= e0) continue;
+      const py = yOf(v);
+      d += (d === '' ? 'M' : 'L') + x(s0) + ' ' + py + 'L' + x(e0) + ' ' + py;
     }
     return d || null;
   }
@@ -332,9 +336,11 @@
     for (const s of D.series) {
       const y0 = rows.server[s.server] + ROLE_H + 2;
       const tip = 'S' + s.server + ': commit index (green), last log index (blue, dashed), applied (orange); click for values';
-      for (const [key, cls] of [['last_log', 'series-last'], ['applied', 'series-applied'], ['commit', 'series-commit']]) {
-        const d = stepPath(s[key], y0);
-        if (d) el('path', { class: cls, d: d, 'data-tip': tip }, g);
+      for (const lane of lanesBy[s.server]) {
+        for (const [key, cls] of [['last_log', 'series-last'], ['applied', 'series-applied'], ['commit', 'series-commit']]) {
+          const d = stepPath(s[key], y0, lane.from_ms, lane.to_ms);
+          if (d) el('path', { class: cls, d: d, 'data-tip': tip }, g);
+        }
       }
     }
   }
