@@ -27,6 +27,11 @@ pub const NET: &str = "labrpc";
 pub fn facts(events: &[Event]) -> Vec<Timed> {
     let mut out = Vec::with_capacity(events.len());
     for e in events {
+        if matches!(e.target.as_str(), TESTER | TESTER_OLD) && e.topic == "network" {
+            let phases = network_facts(e).into_iter();
+            out.extend(phases.map(|fact| Timed { t: e.t, fact }));
+            continue;
+        }
         let fact = match e.target.as_str() {
             TESTER | TESTER_OLD => tester_fact(e),
             RPC => rpc_fact(e),
@@ -64,7 +69,6 @@ fn tester_fact(e: &Event) -> Option<Fact> {
             links,
         },
         "partition" => Fact::Links { links: links? },
-        "network" => return network_fact(e),
         "crash" => Fact::Crashed { server: server? },
         "restart" => Fact::Made {
             server: server?,
@@ -126,26 +130,26 @@ fn marker_label(e: &Event) -> String {
     format!("{} {}", e.topic, fields.join(" "))
 }
 
-fn network_fact(e: &Event) -> Option<Fact> {
+/// The network's flags: a phase for each (`reliable=false` is the
+/// `unreliable` phase), or a `faults` phase for any other setting.
+fn network_facts(e: &Event) -> Vec<Fact> {
+    let detail = marker_label(e);
+    let phase = |kind: &str, on: bool| Fact::Network {
+        kind: kind.into(),
+        on,
+        detail: detail.clone(),
+    };
+    let mut out = Vec::new();
     if let Some(reliable) = e.flag("reliable") {
-        return Some(Fact::Network {
-            kind: "unreliable".into(),
-            on: !reliable,
-            detail: marker_label(e),
-        });
+        out.push(phase("unreliable", !reliable));
     }
     if let Some(on) = e.flag("long_reordering") {
-        return Some(Fact::Network {
-            kind: "long-reordering".into(),
-            on,
-            detail: marker_label(e),
-        });
+        out.push(phase("long-reordering", on));
     }
-    Some(Fact::Network {
-        kind: "faults".into(),
-        on: true,
-        detail: marker_label(e),
-    })
+    if out.is_empty() {
+        out.push(phase("faults", true));
+    }
+    out
 }
 
 fn rpc_fact(e: &Event) -> Option<Fact> {
@@ -372,6 +376,22 @@ mod tests {
                 reason: "reply-dropped".into()
             }
         );
+    }
+
+    #[test]
+    fn one_network_marker_sets_both_phases() {
+        let e = Event::new(3, TESTER, "network", "")
+            .with("reliable", false)
+            .with("long_reordering", true);
+        let f: Vec<Fact> = facts(&[e]).into_iter().map(|t| t.fact).collect();
+        let phases: Vec<(&str, bool)> = f
+            .iter()
+            .map(|f| match f {
+                Fact::Network { kind, on, .. } => (kind.as_str(), *on),
+                _ => panic!("{f:?}"),
+            })
+            .collect();
+        assert_eq!(phases, [("unreliable", true), ("long-reordering", true)]);
     }
 
     #[test]

@@ -69,8 +69,11 @@ impl NetState {
         }
     }
 
-    /// A phase turned on or off (turning on what is on changes its detail).
+    /// A phase turned on or off.
     pub(super) fn phase(&mut self, t: u64, kind: &str, on: bool, detail: &str) {
+        if on && self.phase_since.contains_key(kind) {
+            return; // still on: one phase
+        }
         if let Some((from_ms, old)) = self.phase_since.remove(kind) {
             self.close_phase(kind, from_ms, t, old);
         }
