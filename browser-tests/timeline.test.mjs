@@ -67,6 +67,11 @@ for (const entry of entries) {
     assert.equal(await page.locator('#cursor-line').count(), 1);
     assert.equal(await page.locator('#link-grid tr').count(), entry.servers + 1);
 
+    // Roles and RPCs, when the run's events have them (the lab derives
+    // them from the wire and inspect() for any Raft).
+    if (entry.roles > 0) assert.ok(await page.locator('#chart .role').count() > 0, 'role spans');
+    if (entry.rpcs > 0) assert.ok(await page.locator('#rpcs path').count() > 0, 'RPC arrows or bundles');
+
     // Zoom in: the visible range narrows.
     const before = await page.locator('#readout').innerText();
     await page.click('#zoom-in');

@@ -71,13 +71,21 @@ fn replay(name: &str, global: &[&str], test: &str, seed: &str) -> (PathBuf, Stri
     (html, stdout)
 }
 
-/// Incarnations made in a run, counted from its `restart` markers.
-fn incarnations<R: raftapi::Raft>(spec: RunSpec, factory: Factory<R>) -> usize {
+/// What a page must show of a run, counted from its events: incarnations
+/// (`restart` markers), RPCs sent and role changes seen by the harness.
+fn counts<R: raftapi::Raft>(spec: RunSpec, factory: Factory<R>) -> (usize, usize, usize) {
     let (_, events, _) = tester::vis::run_collected(spec, factory);
-    events
-        .iter()
-        .filter(|e| e.topic == "restart" && e.target.ends_with("tester"))
-        .count()
+    let count = |target: &str, topic: &str| {
+        events
+            .iter()
+            .filter(|e| e.topic == topic && e.target.ends_with(target))
+            .count()
+    };
+    (
+        count("tester", "restart"),
+        count("lab::rpc", "send"),
+        count("lab::state", "role"),
+    )
 }
 
 fn reference() -> Factory<labraft::Raft> {
@@ -96,15 +104,18 @@ fn entry(
     name: &str,
     file: &Path,
     servers: usize,
-    incarnations: usize,
+    seen: (usize, usize, usize),
     failure: Option<&str>,
     oracle: bool,
 ) -> Value {
+    let (incarnations, rpcs, roles) = seen;
     json!({
         "name": name,
         "file": file,
         "servers": servers,
         "incarnations": incarnations,
+        "rpcs": rpcs,
+        "roles": roles,
         "failure": failure,
         "oracle": oracle,
         "screenshot": out_dir().join(format!("{name}.png")),
@@ -120,7 +131,7 @@ fn figure8_failure() -> Value {
     );
     assert!(stdout.contains("check failed in applier"), "{stdout}");
     let bugged = lab::injected::find("bug:commit-old-term").expect("a catalogued bug");
-    let n = incarnations(spec("TestFigure83C", 0x32), bugged());
+    let n = counts(spec("TestFigure83C", 0x32), bugged());
     entry(
         "figure8-commit-old-term",
         &file,
@@ -136,7 +147,7 @@ fn figure8_oracle() -> Value {
     let (file, stdout) = replay("figure8-strict-oracle", &global, "TestFigure83C", "0x1");
     assert!(stdout.contains("oracle failed"), "{stdout}");
     let bugged = lab::injected::find("bug:apply-past-commit").expect("a catalogued bug");
-    let n = incarnations(spec("TestFigure83C", 1).strict(true), bugged());
+    let n = counts(spec("TestFigure83C", 1).strict(true), bugged());
     let oracle = stdout
         .lines()
         .find_map(|l| l.split(" in oracle:").nth(1))
@@ -152,7 +163,7 @@ fn figure8_oracle() -> Value {
 fn passing() -> Value {
     let (file, stdout) = replay("reelection-passed", &[], "TestReElection3A", "1");
     assert!(stdout.contains("PASSED"), "{stdout}");
-    let n = incarnations(spec("TestReElection3A", 1), reference());
+    let n = counts(spec("TestReElection3A", 1), reference());
     entry("reelection-passed", &file, 3, n, None, false)
 }
 
@@ -166,7 +177,7 @@ fn longest() -> Value {
     let bytes = std::fs::metadata(&file).expect("the page").len();
     println!("TestSnapshotInstallUnreliable3D seed 1: {bytes} bytes");
     assert!(bytes <= MAX_PAGE_BYTES, "{bytes} bytes");
-    let n = incarnations(spec("TestSnapshotInstallUnreliable3D", 1), reference());
+    let n = counts(spec("TestSnapshotInstallUnreliable3D", 1), reference());
     entry("snapshot-install-unreliable", &file, 3, n, None, false)
 }
 
@@ -197,7 +208,7 @@ fn student() -> Value {
     let file = out_dir().join("student-reelection.html");
     std::fs::write(&file, labvis::html::render(&timeline)).expect("the page");
     let message = outcome.result.as_ref().unwrap_err().message.clone();
-    let n = incarnations(s, student_factory());
+    let n = counts(s, student_factory());
     entry("student-reelection", &file, 3, n, Some(&message), false)
 }
 
