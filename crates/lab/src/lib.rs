@@ -73,8 +73,8 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod sweep;
-pub mod vis;
 pub mod variants;
+pub mod vis;
 pub mod worker;
 
 use clap::FromArgMatches;

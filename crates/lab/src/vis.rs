@@ -7,8 +7,8 @@
 
 use crate::cli::{Common, ReplayArgs, Usage};
 use crate::record::{FailKind, RunRecord};
-use labvis::config::{self, BadOutput, RunName, VisConfig};
 use labvis::Timeline;
+use labvis::config::{self, BadOutput, RunName, VisConfig};
 use raftapi::Raft;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -51,7 +51,13 @@ impl ReplayPictures {
 
     /// Writes the files from the replay's events; the lines to print under
     /// the replay line.
-    pub fn write(&self, spec: &RunSpec, outcome: &Outcome, events: &[labtrace::Event], raft: Option<&str>) -> Result<String, Usage> {
+    pub fn write(
+        &self,
+        spec: &RunSpec,
+        outcome: &Outcome,
+        events: &[labtrace::Event],
+        raft: Option<&str>,
+    ) -> Result<String, Usage> {
         if self.html.is_none() && self.perfetto.is_none() {
             return Ok(String::new());
         }
@@ -64,7 +70,10 @@ impl ReplayPictures {
         }
         if let Some(p) = &self.perfetto {
             config::write(p, &labvis::perfetto::render(&timeline)).map_err(usage)?;
-            out.push_str(&format!("  perfetto: {} (open in ui.perfetto.dev or chrome://tracing)\n", p.display()));
+            out.push_str(&format!(
+                "  perfetto: {} (open in ui.perfetto.dev or chrome://tracing)\n",
+                p.display()
+            ));
         }
         Ok(out)
     }
@@ -80,7 +89,11 @@ fn from_labtrace(e: &labtrace::Event) -> labvis::Event {
         incarnation: e.incarnation,
         topic: e.topic().to_string(),
         message: e.message.clone(),
-        fields: e.fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        fields: e
+            .fields
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
     }
 }
 
