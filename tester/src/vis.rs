@@ -14,17 +14,39 @@ use crate::seeds::{lab_replay_command, replay_command, show_seed};
 use labvis::config::{RunName, VisConfig};
 use labvis::fact::{Fact, Timed};
 use labvis::model::{FailureMark, Header};
-use labvis::{Collector, Event, Timeline};
+use labvis::{Event, Timeline};
 use raftapi::Raft;
 use std::path::PathBuf;
 use tracing_subscriber::layer::SubscriberExt;
 
-/// Runs `spec` with every event collected.
-pub fn run_collected<R: Raft>(spec: RunSpec, factory: Factory<R>) -> (Outcome, Vec<Event>, u64) {
-    let collector = Collector::default();
+/// Runs `spec` with every event collected (labtrace's collector, its
+/// default filter), as the timeline reads them.
+pub fn run_collected<R: Raft>(spec: RunSpec, factory: Factory<R>) -> (Outcome, Vec<Event>) {
+    let collector = labtrace::Collector::new(labtrace::LogFilter::default());
     let subscriber = tracing_subscriber::registry().with(collector.clone());
     let outcome = tracing::subscriber::with_default(subscriber, || run(spec, factory));
-    (outcome, collector.take(), collector.dropped())
+    (outcome, events_of(&collector.take()))
+}
+
+/// Collected events as the timeline reads them.
+pub fn events_of(events: &[labtrace::Event]) -> Vec<Event> {
+    events
+        .iter()
+        .map(|e| Event {
+            t: e.t,
+            target: e.target.clone(),
+            level: e.level.as_str(),
+            node: e.server,
+            incarnation: e.incarnation,
+            topic: e.topic().to_string(),
+            message: e.message.clone(),
+            fields: e
+                .fields
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        })
+        .collect()
 }
 
 /// What the page says about the run besides its events.
@@ -131,17 +153,11 @@ pub fn picture<R: Raft>(
     first: Option<&Outcome>,
     mut about: About,
 ) -> (Outcome, Timeline) {
-    let (again, events, dropped) = run_collected(spec, factory);
+    let (again, events) = run_collected(spec, factory);
     if let Some(first) = first.filter(|f| f.trace_hash != again.trace_hash) {
         about.notes.push(format!(
             "This picture comes from a re-run whose trace hash {:#018x} differs from the run's {:#018x}: the Raft did something different under the same seed (a clock, a HashMap's order, a thread?).",
             again.trace_hash, first.trace_hash
-        ));
-    }
-    if dropped > 0 {
-        about.notes.push(format!(
-            "{dropped} events beyond the first {} were not kept",
-            labvis::collect::MAX_EVENTS
         ));
     }
     let timeline = timeline(&spec, &again, &events, about);

@@ -61,7 +61,7 @@ impl ReplayPictures {
         if self.html.is_none() && self.perfetto.is_none() {
             return Ok(String::new());
         }
-        let events: Vec<labvis::Event> = events.iter().map(from_labtrace).collect();
+        let events = tester::vis::events_of(events);
         let timeline = tester::vis::timeline(spec, outcome, &events, about(outcome, raft));
         let mut out = String::new();
         if let Some(p) = &self.html {
@@ -76,24 +76,6 @@ impl ReplayPictures {
             ));
         }
         Ok(out)
-    }
-}
-
-/// A replay's event as the timeline reads it.
-fn from_labtrace(e: &labtrace::Event) -> labvis::Event {
-    labvis::Event {
-        t: e.t,
-        target: e.target.clone(),
-        level: e.level.as_str(),
-        node: e.server,
-        incarnation: e.incarnation,
-        topic: e.topic().to_string(),
-        message: e.message.clone(),
-        fields: e
-            .fields
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect(),
     }
 }
 

@@ -1,15 +1,16 @@
-//! labvis: pictures of one raftlab run. The run's `tracing` events are
-//! collected ([`Collector`]), read as facts ([`vocab`]), built into a
+//! labvis: pictures of one raftlab run. The run's `tracing` events
+//! (collected by `labtrace`, given here as [`Event`]s) are read as facts
+//! ([`vocab`]), built into a
 //! [`Timeline`] ([`build()`]), and drawn as one self-contained HTML file
 //! ([`html`]) or a Chrome Trace Event file for Perfetto ([`perfetto`]).
 //!
 //! ```text
-//!  tracing events ──Collector──► Vec<Event> ──vocab::facts──► Vec<Timed>
+//!  tracing events ──labtrace──► Vec<Event> ──vocab::facts──► Vec<Timed>
 //!        ──build(header, failure)──► Timeline ──► html::render / perfetto::render
 //! ```
 //!
 //! # Modules
-//! - [`event`]: one collected event; [`collect`]: the `tracing` layer.
+//! - [`event`]: one collected event, as the builder reads it.
 //! - [`vocab`]: the only module that knows the lab's targets, topics and
 //!   fields; [`fact`]: what the builder understands.
 //! - [`model`]: the timeline as data; [`build()`]: facts to timeline.
@@ -29,7 +30,6 @@
 //! assert!(labvis::html::render(&timeline).contains("TestX"));
 //! ```
 
-pub mod collect;
 pub mod config;
 pub mod event;
 pub mod fact;
@@ -41,6 +41,5 @@ pub mod vocab;
 mod build;
 
 pub use build::{MAX_MARKS, build, oracle_name};
-pub use collect::Collector;
 pub use event::Event;
 pub use model::Timeline;

@@ -74,7 +74,7 @@ fn replay(name: &str, global: &[&str], test: &str, seed: &str) -> (PathBuf, Stri
 /// What a page must show of a run, counted from its events: incarnations
 /// (`restart` markers), RPCs sent and role changes seen by the harness.
 fn counts<R: raftapi::Raft>(spec: RunSpec, factory: Factory<R>) -> (usize, usize, usize) {
-    let (_, events, _) = tester::vis::run_collected(spec, factory);
+    let (_, events) = tester::vis::run_collected(spec, factory);
     let count = |target: &str, topic: &str| {
         events
             .iter()
