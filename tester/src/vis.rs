@@ -176,6 +176,9 @@ pub fn after_cargo_run<R: Raft>(
     if !config.wants(outcome.passed()) {
         return String::new();
     }
+    if let Some(why) = not_pictured(outcome) {
+        return format!("\n  timeline not written: {why}");
+    }
     let about = About {
         raft: None,
         replay: vec![
@@ -191,6 +194,17 @@ pub fn after_cargo_run<R: Raft>(
         &path,
         labvis::config::write(&path, &labvis::html::render(&timeline)),
     )
+}
+
+/// Why a run gets no automatic picture: a runaway run (its event budget
+/// spent) would be run again to its budget and its millions of events
+/// kept; `lab replay --html` still draws it on request.
+pub fn not_pictured(outcome: &Outcome) -> Option<&'static str> {
+    let runaway = outcome
+        .result
+        .as_ref()
+        .is_err_and(|f| f.kind == crate::failure::Kind::Hang);
+    runaway.then_some("a runaway run is not drawn automatically (lab replay --html draws it)")
 }
 
 /// `\n  timeline: PATH`, or why it could not be written.

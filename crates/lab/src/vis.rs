@@ -116,6 +116,9 @@ pub fn after_run<R: Raft>(
     if !vis.wants(outcome.passed()) {
         return String::new();
     }
+    if let Some(why) = tester::vis::not_pictured(outcome) {
+        return format!("  timeline not written: {why}\n");
+    }
     let (_, timeline) = tester::vis::picture(spec, make(), Some(outcome), about(outcome, raft));
     let path = vis.path_for(&name_of(&timeline, raft), "html");
     let line = written_line(

@@ -309,3 +309,24 @@ fn a_sweep_writes_one_timeline_per_failure_signature_of_its_fastest_seed() {
         format!("  timeline: {}", dir.join(&names[0]).display())
     );
 }
+
+#[test]
+fn a_runaway_run_is_not_drawn_again_automatically() {
+    let dir = folder("runaway");
+    let args = [
+        "--raft",
+        "runaway",
+        "run",
+        "TestInitialElection3A",
+        "--seed",
+        "1",
+        "--max-events",
+        "200000",
+    ];
+    let out = lab_env(&[("LAB_VIS_DIR", dir.to_str().unwrap())], &args);
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("  timeline not written: a runaway run is not drawn automatically")
+    );
+    assert!(files(&dir).is_empty());
+}
