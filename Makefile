@@ -1,12 +1,19 @@
-# raftlab: every target here works on a fresh clone with only rustup's stable
-# toolchain installed (cargo fetches the crates).
+# raftlab: every target here works on a fresh clone with rustup's stable
+# toolchain, node and npm installed (cargo fetches the crates; `make test`
+# installs Debian's Chromium and the pinned playwright-core for the browser
+# tests of the HTML timelines).
 
-.PHONY: test lint fmt doc bench sweep mutants
+.PHONY: test lint fmt doc bench sweep mutants browser-deps
 
 # The project's tests: formatting, lints, docs, then every test in release
-# mode (the simulated suites run much faster optimised).
-test: lint doc
+# mode (the simulated suites run much faster optimised), the browser tests
+# included (crates/lab/tests/browser: they fail, never skip, without Chromium).
+test: browser-deps lint doc
 	cargo test --workspace --release --locked
+
+# Chromium (apt-get) and browser-tests/node_modules (npm ci); idempotent.
+browser-deps:
+	scripts/install-browser-deps
 
 lint:
 	cargo fmt --all -- --check

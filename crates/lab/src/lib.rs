@@ -15,7 +15,7 @@
 //!      seed) order to --json as they finish; keeps only a Summary
 //!  lab merge A.json B.json ...            shards' --json into one table
 //!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
-//!                 [--server I] [--log FILTER]
+//!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
 //!      in this process, under labtrace's collector; printed in virtual time
 //!  lab [--raft NAME] ...                  one of the binary's variants
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
@@ -38,6 +38,8 @@
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
 //! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`);
 //!   [`builtin`]: the `lab` binary's (reference, planted, injected bugs).
+//! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
+//!   run (`run`) or failure signature (`sweep`), under `LAB_VIS`.
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
 //! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
 //!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
@@ -87,6 +89,7 @@ pub mod stream;
 pub mod summary;
 pub mod sweep;
 pub mod variants;
+pub mod vis;
 pub mod worker;
 
 use clap::FromArgMatches;
