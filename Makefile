@@ -1,7 +1,7 @@
 # raftlab: every target here works on a fresh clone with only rustup's stable
 # toolchain installed (cargo fetches the crates).
 
-.PHONY: test lint fmt doc bench sweep mutants
+.PHONY: test lint fmt doc bench sweep mutants compare-sweeps
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised).
@@ -39,3 +39,16 @@ MUTANT_SEEDS ?= 100
 mutants:
 	cargo build --release -p lab --locked
 	target/release/lab mutants --seeds $(MUTANT_SEEDS)
+
+# The trace-hash contract: both editions swept on COMPARE_SEEDS seeds (28
+# tests + scenario files), every run compared with BASELINE/sweep-<edition>.json
+# (made the same way from the commit to compare against): trace hashes, event
+# counts and verdicts must be identical. E.g. make compare-sweeps BASELINE=/work/baseline
+COMPARE_SEEDS ?= 100
+compare-sweeps:
+	@test -n "$(BASELINE)" || { echo "usage: make compare-sweeps BASELINE=DIR (with sweep-2024.json, sweep-2025.json)"; exit 2; }
+	cargo build --release -p lab --locked
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json target/compare-2025.json > target/compare-2025.log
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json target/compare-2024.json > target/compare-2024.log
+	target/release/compare-sweeps $(BASELINE)/sweep-2025.json target/compare-2025.json
+	target/release/compare-sweeps $(BASELINE)/sweep-2024.json target/compare-2024.json
