@@ -4,7 +4,8 @@
 //! The encoding is exactly `codec::encode(&PersistentState { .. })`, but it is
 //! assembled from a small encoded header and the log's cached entry encodings
 //! (postcard encodes a struct as its fields in order and a `Vec` as a length
-//! followed by its elements), so persisting never re-encodes the whole log.
+//! followed by its elements), so persisting never re-encodes the whole log,
+//! and shares its encodings instead of copying them ([`Bytes::concat`]).
 
 use crate::log::Log;
 use crate::messages::Entry;
@@ -42,7 +43,8 @@ pub(crate) fn encode_state(current_term: Term, voted_for: Option<NodeId>, log: &
         log_len: log.len(),
     };
     let header = codec::encode(&header).expect("the header always encodes");
-    Bytes::join(&header, log.encoded_entries())
+    let [sealed, tail] = log.encoded_entries();
+    Bytes::concat(vec![Bytes::from(header), sealed, tail])
 }
 
 /// Decodes what [`encode_state`] wrote; an empty blob (nothing ever saved)

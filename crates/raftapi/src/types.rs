@@ -4,7 +4,7 @@
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use std::fmt;
 use std::ops::Deref;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// A Raft term (Figure 2: `currentTerm`). Terms start at 0 and only grow.
 #[derive(
@@ -97,12 +97,55 @@ impl fmt::Display for Instant {
 
 /// Immutable bytes that are cheap to clone: commands and snapshots are copied
 /// into many log entries, messages and apply records, and an `Arc` keeps that
-/// from being a copy of the payload each time. It wraps an `Arc<Vec<u8>>`
-/// rather than an `Arc<[u8]>` so that turning an encoded `Vec` (a persisted
-/// state, a command) into `Bytes` moves it instead of copying it. Encodes as
-/// a postcard byte string (length, then the bytes).
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Bytes(Arc<Vec<u8>>);
+/// from being a copy of the payload each time. Flat bytes wrap an
+/// `Arc<Vec<u8>>` rather than an `Arc<[u8]>` so that turning an encoded `Vec`
+/// (a persisted state, a command) into `Bytes` moves it instead of copying
+/// it. Encodes as a postcard byte string (length, then the bytes).
+///
+/// Bytes can also be a *concatenation* of other bytes ([`Bytes::concat`]),
+/// shared, not copied: a persisted Raft state is a small header plus a large
+/// log that changes a little per input, and a Raft can keep its log's
+/// encoding in immutable pieces and persist header + pieces without copying
+/// them. Its length is known at once; its bytes are joined into one buffer,
+/// once, the first time they are read (a restart decoding them).
+#[derive(Clone)]
+pub struct Bytes(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Flat(Arc<Vec<u8>>),
+    Concat(Arc<Concat>),
+}
+
+/// The pieces of a concatenation, and their bytes joined once read.
+struct Concat {
+    parts: Vec<Bytes>,
+    len: usize,
+    joined: OnceLock<Vec<u8>>,
+}
+
+impl Concat {
+    /// Appends the pieces' bytes to `out` without joining nested pieces
+    /// (only the outermost concatenation keeps a joined copy).
+    fn write_to(&self, out: &mut Vec<u8>) {
+        if let Some(joined) = self.joined.get() {
+            out.extend_from_slice(joined);
+            return;
+        }
+        for part in &self.parts {
+            match &part.0 {
+                Repr::Flat(v) => out.extend_from_slice(v),
+                Repr::Concat(c) => c.write_to(out),
+            }
+        }
+    }
+}
+
+impl Default for Bytes {
+    fn default() -> Bytes {
+        Bytes(Repr::Flat(Arc::default()))
+    }
+}
 
 impl Bytes {
     /// Empty bytes (no snapshot, no command).
@@ -110,39 +153,104 @@ impl Bytes {
         Bytes::default()
     }
 
-    /// `head` followed by `tail` (a persisted Raft state is a small header
-    /// plus a large, already encoded log): sized once, so the log is copied
-    /// exactly once.
+    /// `head` followed by `tail`, copied into one buffer sized once.
     pub fn join(head: &[u8], tail: &[u8]) -> Bytes {
         let mut v = Vec::with_capacity(head.len() + tail.len());
         v.extend_from_slice(head);
         v.extend_from_slice(tail);
         Bytes::from(v)
     }
+
+    /// The concatenation of `parts`, which are shared, not copied: its
+    /// length is known at once, and its bytes are joined only when read.
+    pub fn concat(parts: Vec<Bytes>) -> Bytes {
+        let len = parts.iter().map(Bytes::len).sum();
+        Bytes(Repr::Concat(Arc::new(Concat {
+            parts,
+            len,
+            joined: OnceLock::new(),
+        })))
+    }
+
+    /// The number of bytes (without joining a concatenation).
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Flat(v) => v.len(),
+            Repr::Concat(c) => c.len,
+        }
+    }
+
+    /// True when there are no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        match &self.0 {
+            Repr::Flat(v) => v,
+            Repr::Concat(c) => c.joined.get_or_init(|| {
+                let mut out = Vec::with_capacity(c.len);
+                c.write_to(&mut out);
+                out
+            }),
+        }
+    }
 }
 
 impl Deref for Bytes {
     type Target = [u8];
     fn deref(&self) -> &[u8] {
-        &self.0
+        self.as_slice()
     }
 }
 
 impl AsRef<[u8]> for Bytes {
     fn as_ref(&self) -> &[u8] {
-        &self.0
+        self.as_slice()
+    }
+}
+
+impl PartialEq for Bytes {
+    fn eq(&self, other: &Bytes) -> bool {
+        // Clones of one command compare at once, as `Arc`'s own `eq` does.
+        if let (Repr::Flat(a), Repr::Flat(b)) = (&self.0, &other.0)
+            && Arc::ptr_eq(a, b)
+        {
+            return true;
+        }
+        self.len() == other.len() && self.as_slice() == other.as_slice()
+    }
+}
+
+impl Eq for Bytes {}
+
+impl PartialOrd for Bytes {
+    fn partial_cmp(&self, other: &Bytes) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Bytes {
+    fn cmp(&self, other: &Bytes) -> std::cmp::Ordering {
+        self.as_slice().cmp(other.as_slice())
+    }
+}
+
+impl std::hash::Hash for Bytes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_slice().hash(state);
     }
 }
 
 impl From<Vec<u8>> for Bytes {
     fn from(v: Vec<u8>) -> Bytes {
-        Bytes(Arc::new(v))
+        Bytes(Repr::Flat(Arc::new(v)))
     }
 }
 
 impl From<&[u8]> for Bytes {
     fn from(v: &[u8]) -> Bytes {
-        Bytes(Arc::new(v.to_vec()))
+        Bytes::from(v.to_vec())
     }
 }
 
@@ -151,11 +259,11 @@ impl fmt::Debug for Bytes {
         // Long payloads (5000-byte commands, snapshots) would drown a trace.
         const SHOWN: usize = 16;
         write!(f, "b\"")?;
-        for &b in self.0.iter().take(SHOWN) {
+        for &b in self.iter().take(SHOWN) {
             write!(f, "{}", std::ascii::escape_default(b))?;
         }
-        if self.0.len() > SHOWN {
-            write!(f, "...({} bytes)", self.0.len())?;
+        if self.len() > SHOWN {
+            write!(f, "...({} bytes)", self.len())?;
         }
         write!(f, "\"")
     }
@@ -163,7 +271,7 @@ impl fmt::Debug for Bytes {
 
 impl Serialize for Bytes {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
+        s.serialize_bytes(self)
     }
 }
 
@@ -221,6 +329,30 @@ mod tests {
         assert_eq!(&Bytes::join(b"ab", b"cde")[..], b"abcde");
         assert_eq!(&Bytes::join(b"", b"x")[..], b"x");
         assert!(Bytes::join(b"", b"").is_empty());
+    }
+
+    #[test]
+    fn a_concatenation_reads_as_its_parts_joined() {
+        let inner = Bytes::concat(vec![
+            Bytes::from(&b"cd"[..]),
+            Bytes::new(),
+            Bytes::from(&b"e"[..]),
+        ]);
+        let whole = Bytes::concat(vec![
+            Bytes::from(&b"ab"[..]),
+            inner.clone(),
+            Bytes::from(&b"fg"[..]),
+        ]);
+        assert_eq!(whole.len(), 7);
+        assert_eq!(&whole[..], b"abcdefg");
+        assert_eq!(whole, Bytes::from(&b"abcdefg"[..]));
+        assert_eq!(&inner[..], b"cde", "an inner part reads on its own too");
+        assert_eq!(
+            labcodec::encode(&whole).unwrap(),
+            labcodec::encode(&Bytes::from(&b"abcdefg"[..])).unwrap()
+        );
+        assert!(Bytes::concat(Vec::new()).is_empty());
+        assert!(Bytes::from(&b"ab"[..]) < whole, "ordered by content");
     }
 
     #[test]
