@@ -9,7 +9,7 @@
 
 use crate::log::Log;
 use crate::messages::Entry;
-use raftapi::{Bytes, LogIndex, NodeId, Term, codec};
+use raftapi::{Bytes, BytesBuilder, LogIndex, NodeId, Term, codec};
 use serde::{Deserialize, Serialize};
 
 /// The persisted Raft state. The snapshot itself is persisted beside it, never
@@ -22,6 +22,10 @@ pub(crate) struct PersistentState {
     pub(crate) snapshot_term: Term,
     pub(crate) log: Vec<Entry>,
 }
+
+/// The most bytes a [`Header`] encodes to: four varints of up to 10 bytes and
+/// an option tag.
+const HEADER_MAX_BYTES: usize = 41;
 
 /// `PersistentState` up to and including the log's length prefix.
 #[derive(Serialize)]
@@ -42,9 +46,12 @@ pub(crate) fn encode_state(current_term: Term, voted_for: Option<NodeId>, log: &
         snapshot_term: log.snapshot_term(),
         log_len: log.len(),
     };
-    let header = codec::encode(&header).expect("the header always encodes");
-    let [sealed, tail] = log.encoded_entries();
-    Bytes::concat(vec![Bytes::from(header), sealed, tail])
+    let (sealed, tail) = log.encoded_entries();
+    let mut state = BytesBuilder::with_capacity(HEADER_MAX_BYTES + tail.len(), 3);
+    codec::encode_append(&header, state.copied()).expect("the header always encodes");
+    state.push_shared(sealed);
+    state.extend_from_slice(tail);
+    state.build()
 }
 
 /// Decodes what [`encode_state`] wrote; an empty blob (nothing ever saved)

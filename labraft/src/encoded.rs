@@ -85,9 +85,9 @@ impl Encoded {
         *self = Encoded::default();
     }
 
-    /// All the encodings: the shared chunks and a copy of the tail.
-    pub(crate) fn bytes(&self) -> [Bytes; 2] {
-        [self.sealed.clone(), Bytes::from(self.tail.as_slice())]
+    /// All the encodings: the shared chunks, then the open tail.
+    pub(crate) fn bytes(&self) -> (Bytes, &[u8]) {
+        (self.sealed.clone(), &self.tail)
     }
 
     /// The number of entries encoded.
@@ -115,7 +115,8 @@ mod tests {
     }
 
     fn joined(e: &Encoded) -> Vec<u8> {
-        e.bytes().iter().flat_map(|b| b.to_vec()).collect()
+        let (sealed, tail) = e.bytes();
+        [&sealed[..], tail].concat()
     }
 
     fn fresh(entries: &[Entry]) -> Vec<u8> {

@@ -165,7 +165,7 @@ impl Log {
 
     /// The concatenated postcard encodings of the entries held, in shared
     /// pieces (see [`crate::encoded`]).
-    pub(crate) fn encoded_entries(&self) -> [Bytes; 2] {
+    pub(crate) fn encoded_entries(&self) -> (Bytes, &[u8]) {
         debug_assert_eq!(self.encoded.entries(), self.entries.len());
         self.encoded.bytes()
     }
