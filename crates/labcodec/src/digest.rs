@@ -36,7 +36,7 @@ impl Default for Digest {
 /// to `memcpy` (encoders write a byte or a few at a time): two overlapping
 /// loads, whose overlap holds the same bytes in the same places.
 #[inline]
-fn load_le(bytes: &[u8]) -> u64 {
+pub(crate) fn load_le(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     debug_assert!(n <= 8);
     let u32_at = |k: usize| {

@@ -42,6 +42,43 @@ pub fn encode_append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Res
     postcard::serialize_with_flavor(value, Append(out))
 }
 
+/// Appends postcard's encoding of a `u64` or `usize` (a varint: seven bits
+/// a byte, low bits first), exactly what [`encode_append`] writes for one,
+/// without going through serde: for hot paths that assemble an encoding
+/// from parts (a log's entries, a persisted state's header).
+#[inline]
+pub fn put_varint(mut value: u64, out: &mut Vec<u8>) {
+    while value >= 0x80 {
+        out.push(value as u8 | 0x80);
+        value >>= 7;
+    }
+    out.push(value as u8);
+}
+
+/// Appends postcard's encoding of a byte string: its length, then the bytes
+/// (what [`encode_append`] writes for a `&[u8]` encoded with
+/// `serialize_bytes`, such as a `raftapi::Bytes`).
+#[inline]
+pub fn put_bytes(bytes: &[u8], out: &mut Vec<u8>) {
+    put_varint(bytes.len() as u64, out);
+    out.extend_from_slice(bytes);
+}
+
+/// Encodes `value` into a buffer on the stack when it fits (a command, a
+/// header) or into a `Vec` when it does not, and hands the bytes to `use_bytes`:
+/// no allocation for small values.
+pub fn encode_with<T: Serialize + ?Sized, R>(
+    value: &T,
+    use_bytes: impl FnOnce(&[u8]) -> R,
+) -> Result<R, Error> {
+    let mut buffer = [0u8; 64];
+    match postcard::to_slice(value, &mut buffer) {
+        Ok(bytes) => Ok(use_bytes(bytes)),
+        Err(Error::SerializeBufferFull) => Ok(use_bytes(&encode(value)?)),
+        Err(e) => Err(e),
+    }
+}
+
 /// A postcard output that appends to a `Vec` (postcard's own `to_extend`
 /// goes through `Extend` a byte at a time).
 struct Append<'a>(&'a mut Vec<u8>);
@@ -57,7 +94,17 @@ impl Flavor for Append<'_> {
 
     #[inline]
     fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        self.0.extend_from_slice(bytes);
+        let n = bytes.len();
+        if n <= 8 {
+            // Tags and varints: one 8-byte store instead of a call to
+            // `memcpy`, then the length cut back to the bytes written.
+            let end = self.0.len() + n;
+            self.0
+                .extend_from_slice(&digest::load_le(bytes).to_le_bytes());
+            self.0.truncate(end);
+        } else {
+            self.0.extend_from_slice(bytes);
+        }
         Ok(())
     }
 
@@ -176,6 +223,40 @@ mod tests {
         let mut appended = vec![9u8];
         encode_append(&values[1], &mut appended).unwrap();
         assert_eq!(appended[1..], encode(&values[1]).unwrap()[..]);
+    }
+
+    #[test]
+    fn hand_written_parts_agree_with_postcard() {
+        let mut values = vec![0u64, 1, 127, 128, 255, 300, 16_383, 16_384, u64::MAX];
+        values.extend((0..64).map(|k| 1u64 << k));
+        values.extend((1..64).map(|k| (1u64 << k) - 1));
+        for v in values {
+            let mut out = vec![7];
+            put_varint(v, &mut out);
+            assert_eq!(out[1..], encode(&v).unwrap()[..], "{v}");
+            assert_eq!(out[1..], encode(&(v as usize)).unwrap()[..], "{v} as usize");
+        }
+        #[derive(serde::Serialize)]
+        struct Raw<'a>(#[serde(with = "serde_bytes_like")] &'a [u8]);
+        mod serde_bytes_like {
+            pub fn serialize<S: serde::Serializer>(b: &&[u8], s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(b)
+            }
+        }
+        for n in [0, 1, 127, 128, 5000] {
+            let bytes = vec![3u8; n];
+            let mut out = Vec::new();
+            put_bytes(&bytes, &mut out);
+            assert_eq!(out, encode(&Raw(&bytes)).unwrap(), "{n} bytes");
+        }
+    }
+
+    #[test]
+    fn encode_with_sees_the_encoding_small_or_large() {
+        for value in [vec![1u8; 3], vec![2u8; 500]] {
+            let expected = encode(&value).unwrap();
+            assert_eq!(encode_with(&value, |b| b.to_vec()).unwrap(), expected);
+        }
     }
 
     #[test]

@@ -236,13 +236,17 @@ impl AsRef<[u8]> for Bytes {
 
 impl PartialEq for Bytes {
     fn eq(&self, other: &Bytes) -> bool {
-        // Clones of one large command compare at once, as `Arc`'s own `eq` does.
-        if let (Repr::Flat(a), Repr::Flat(b)) = (&self.0, &other.0)
-            && Arc::ptr_eq(a, b)
-        {
-            return true;
+        match (&self.0, &other.0) {
+            // The bytes past `len` are zero, so whole arrays compare (no
+            // call to `memcmp` for a few bytes).
+            (Repr::Inline { len: a, data: x }, Repr::Inline { len: b, data: y }) => {
+                a == b && x == y
+            }
+            // Clones of one large command compare at once, as `Arc`'s own
+            // `eq` does.
+            (Repr::Flat(a), Repr::Flat(b)) if Arc::ptr_eq(a, b) => true,
+            _ => self.len() == other.len() && self.as_slice() == other.as_slice(),
         }
-        self.len() == other.len() && self.as_slice() == other.as_slice()
     }
 }
 
