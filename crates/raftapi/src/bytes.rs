@@ -26,9 +26,10 @@ use std::fmt;
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
 
-/// The most bytes stored inline (what fits beside the length in the space
-/// of the other representations' 16 bytes plus a tag, rounded to 24).
-pub const INLINE_MAX: usize = 22;
+/// The most bytes stored inline: what fits beside a tag and the length in
+/// the 16 bytes the other representations take (a tag and a pointer). A
+/// command that is a Go int encodes to at most 11.
+pub const INLINE_MAX: usize = 14;
 
 /// Immutable bytes that are cheap to clone; see the [module docs](self).
 #[derive(Clone)]
@@ -387,6 +388,13 @@ mod tests {
             Bytes::from(&b"ab"[..]) < Bytes::from(&b"abc"[..]),
             "ordered by content"
         );
+    }
+
+    #[test]
+    fn bytes_take_two_words() {
+        // Logs, messages and the tester's records hold millions of them.
+        assert_eq!(std::mem::size_of::<Bytes>(), 16);
+        assert_eq!(std::mem::size_of::<Option<Bytes>>(), 16);
     }
 
     #[test]
