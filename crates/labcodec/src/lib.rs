@@ -1,7 +1,10 @@
 //! labcodec: the one small module behind which raftlab turns values into bytes.
 //!
-//! The course's labgob (Go `encoding/gob`) becomes [postcard] here: compact,
-//! deterministic, maintained (bincode is not). Everything that needs bytes goes
+//! The course's labgob (Go `encoding/gob`) becomes [postcard]'s format here:
+//! compact, deterministic, maintained (bincode is not). Decoding is
+//! postcard's; encoding is a leaner serializer of the same format (`ser`,
+//! tested byte for byte against postcard), because every RPC is encoded to
+//! be measured. Everything that needs bytes goes
 //! through this crate, so the encoding can change in one place:
 //!
 //! - [`encode`] / [`decode`] / [`encode_append`]: persisted Raft state and snapshots;
@@ -18,9 +21,9 @@
 //! ```
 
 mod digest;
+mod ser;
 
 pub use digest::{Digest, mix64};
-use postcard::ser_flavors::Flavor;
 use serde::{Serialize, de::DeserializeOwned};
 
 /// What went wrong while encoding or decoding.
@@ -37,9 +40,21 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
     Ok(out)
 }
 
-/// Appends `value`'s postcard encoding to `out` (no buffer of its own).
+/// Appends `value`'s postcard encoding to `out` (no buffer of its own),
+/// written by [`ser`]'s serializer, byte for byte postcard's.
 pub fn encode_append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> {
-    postcard::serialize_with_flavor(value, Append(out))
+    value.serialize(&mut ser::Writer { out })
+}
+
+/// Decodes a value that [`encode`] produced. Trailing bytes are an error, so a
+/// truncated or padded blob never decodes silently.
+pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
+    let (value, rest) = postcard::take_from_bytes(bytes)?;
+    if rest.is_empty() {
+        Ok(value)
+    } else {
+        Err(Error::DeserializeBadEncoding)
+    }
 }
 
 /// Appends postcard's encoding of a `u64` or `usize` (a varint: seven bits
@@ -76,51 +91,6 @@ pub fn encode_with<T: Serialize + ?Sized, R>(
         Ok(bytes) => Ok(use_bytes(bytes)),
         Err(Error::SerializeBufferFull) => Ok(use_bytes(&encode(value)?)),
         Err(e) => Err(e),
-    }
-}
-
-/// A postcard output that appends to a `Vec` (postcard's own `to_extend`
-/// goes through `Extend` a byte at a time).
-struct Append<'a>(&'a mut Vec<u8>);
-
-impl Flavor for Append<'_> {
-    type Output = ();
-
-    #[inline]
-    fn try_push(&mut self, byte: u8) -> postcard::Result<()> {
-        self.0.push(byte);
-        Ok(())
-    }
-
-    #[inline]
-    fn try_extend(&mut self, bytes: &[u8]) -> postcard::Result<()> {
-        let n = bytes.len();
-        if n <= 8 {
-            // Tags and varints: one 8-byte store instead of a call to
-            // `memcpy`, then the length cut back to the bytes written.
-            let end = self.0.len() + n;
-            self.0
-                .extend_from_slice(&digest::load_le(bytes).to_le_bytes());
-            self.0.truncate(end);
-        } else {
-            self.0.extend_from_slice(bytes);
-        }
-        Ok(())
-    }
-
-    fn finalize(self) -> postcard::Result<()> {
-        Ok(())
-    }
-}
-
-/// Decodes a value that [`encode`] produced. Trailing bytes are an error, so a
-/// truncated or padded blob never decodes silently.
-pub fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Error> {
-    let (value, rest) = postcard::take_from_bytes(bytes)?;
-    if rest.is_empty() {
-        Ok(value)
-    } else {
-        Err(Error::DeserializeBadEncoding)
     }
 }
 
