@@ -41,7 +41,7 @@ pub fn encode<T: Serialize + ?Sized>(value: &T) -> Result<Vec<u8>, Error> {
 }
 
 /// Appends `value`'s postcard encoding to `out` (no buffer of its own),
-/// written by [`ser`]'s serializer, byte for byte postcard's.
+/// written by this crate's own serializer, byte for byte postcard's.
 pub fn encode_append<T: Serialize + ?Sized>(value: &T, out: &mut Vec<u8>) -> Result<(), Error> {
     value.serialize(&mut ser::Writer { out })
 }

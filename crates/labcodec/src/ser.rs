@@ -52,7 +52,7 @@ impl Writer<'_> {
     }
 }
 
-impl<'a> ser::Serializer for &'a mut Writer<'_> {
+impl ser::Serializer for &mut Writer<'_> {
     type Ok = ();
     type Error = Error;
     type SerializeSeq = Self;
