@@ -121,6 +121,7 @@ pub struct Tester<R: Raft> {
     pub(crate) churn_results: Vec<Vec<i64>>,
     /// Effects buffers for reuse, boxed so that handing one around moves a
     /// pointer, not the buffer (an input's effects pass through several calls).
+    #[allow(clippy::vec_box, reason = "the boxes are taken out and moved around")]
     pub(crate) effects_pool: Vec<Box<Effects<R::Request>>>,
     pub(crate) apply_buffer: Vec<raftapi::ApplyMsg>,
     pub(crate) budget: Budget,
