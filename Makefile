@@ -1,7 +1,7 @@
 # raftlab: every target here works on a fresh clone with only rustup's stable
 # toolchain installed (cargo fetches the crates).
 
-.PHONY: test lint fmt doc bench sweep mutants compare-sweeps
+.PHONY: test lint fmt doc bench sweep mutants baseline compare-sweeps
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised).
@@ -18,10 +18,13 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Benchmarks: the bare simulator (events per second) and the whole suite
-# (wall ms per seed), one core, release.
+# Benchmarks, one core, release: the bare simulator (events per second, ns
+# per event), the suite's CPU ms per seed against that bare cost (lab bench:
+# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test.
 bench:
 	cargo bench -p labrpc --locked
+	cargo build --release -p lab --locked
+	target/release/lab bench Test --seeds 20
 	cargo bench -p tester --locked
 
 # The main job: every test of the suite on SEEDS seeds, in both editions, on
@@ -42,9 +45,16 @@ mutants:
 
 # The trace-hash contract: both editions swept on COMPARE_SEEDS seeds (28
 # tests + scenario files), every run compared with BASELINE/sweep-<edition>.json
-# (made the same way from the commit to compare against): trace hashes, event
-# counts and verdicts must be identical. E.g. make compare-sweeps BASELINE=/work/baseline
+# (made by `make baseline BASELINE=DIR` on the commit to compare against):
+# trace hashes, event counts and verdicts must be identical.
 COMPARE_SEEDS ?= 100
+baseline:
+	@test -n "$(BASELINE)" || { echo "usage: make baseline BASELINE=DIR"; exit 2; }
+	cargo build --release -p lab --locked
+	mkdir -p $(BASELINE)
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json $(BASELINE)/sweep-2025.json > $(BASELINE)/sweep-2025.log
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json $(BASELINE)/sweep-2024.json > $(BASELINE)/sweep-2024.log
+
 compare-sweeps:
 	@test -n "$(BASELINE)" || { echo "usage: make compare-sweeps BASELINE=DIR (with sweep-2024.json, sweep-2025.json)"; exit 2; }
 	cargo build --release -p lab --locked

@@ -12,7 +12,8 @@
 //!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
 //!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
 //!      in this process, under a tracing Layer; printed in virtual time
-//!  lab bench [FILTER] [--seeds N]         throughput, by part
+//!  lab bench [FILTER] [--seeds N]         CPU per seed by part, against the
+//!      bare simulator's cost of the same events (labrpc::pingpong)
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
 //! ```
@@ -20,6 +21,8 @@
 //! # Modules
 //! - [`cli`]: clap definitions and input checks (exit code 2).
 //! - [`run`]: `list` and `run`; [`bench`](mod@bench): `bench`.
+//! - `src/bin/compare-sweeps.rs`: a second binary, the trace-hash contract
+//!   checked between two `sweep --json` files (`make compare-sweeps`).
 //! - [`sweep`]: `sweep`; [`pool`]: worker processes and the watchdog;
 //!   [`worker`]: the child side; [`progress`]: bars or plain lines;
 //!   [`report`]: the table, failure groups, closing line and exit codes.
