@@ -18,7 +18,8 @@
 //!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
 //!      in this process, under labtrace's collector; printed in virtual time
 //!  lab [--raft NAME] ...                  one of the binary's variants
-//!  lab bench [FILTER] [--seeds N]         throughput, by part
+//!  lab bench [FILTER] [--seeds N]         CPU per seed by part, against the
+//!      bare simulator's cost of the same events (labrpc::pingpong)
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
 //! ```
@@ -26,6 +27,8 @@
 //! # Modules
 //! - [`cli`]: clap definitions and input checks (exit code 2).
 //! - [`run`]: `list` and `run`; [`bench`](mod@bench): `bench`.
+//! - `src/bin/compare-sweeps.rs`: a second binary, the trace-hash contract
+//!   checked between two `sweep --json` files (`make compare-sweeps`).
 //! - [`sweep`]: `sweep`; [`jobs`]: seed ranges and the lazy job list;
 //!   [`pool`]: worker processes and the parent's watchdog; [`worker`]: the
 //!   child side; [`signals`]: SIGINT and SIGTERM; [`progress`]: bars or
