@@ -17,15 +17,13 @@ use labvis::model::{FailureMark, Header};
 use labvis::{Event, Timeline};
 use raftapi::Raft;
 use std::path::PathBuf;
-use tracing_subscriber::layer::SubscriberExt;
 
 /// Runs `spec` with every event collected (labtrace's collector, its
 /// default filter), as the timeline reads them.
 pub fn run_collected<R: Raft>(spec: RunSpec, factory: Factory<R>) -> (Outcome, Vec<Event>) {
-    let collector = labtrace::Collector::new(labtrace::LogFilter::default());
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || run(spec, factory));
-    (outcome, events_of(&collector.take()))
+    let (outcome, events) =
+        labtrace::collected(labtrace::LogFilter::default(), || run(spec, factory));
+    (outcome, events_of(&events))
 }
 
 /// Collected events as the timeline reads them.

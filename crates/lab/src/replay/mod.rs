@@ -12,10 +12,9 @@ pub mod render;
 use crate::cli::{self, ReplayArgs, Usage};
 use crate::report::{Exit, exit_of};
 use crate::worker::quiet_panics;
-use labtrace::{Collector, Event, LogFilter, Style, vocab};
+use labtrace::{Event, LogFilter, Style, vocab};
 use raftapi::Raft;
 use tester::{Factory, Outcome, RunSpec};
-use tracing_subscriber::layer::SubscriberExt;
 
 /// The variable `--log` defaults to (as for `cargo test`).
 pub const LOG_VAR: &str = tester::observe::logging::LOG_VAR;
@@ -27,10 +26,7 @@ pub fn collect<R: Raft>(
     factory: Factory<R>,
     filter: LogFilter,
 ) -> (Outcome, Vec<Event>) {
-    let collector = Collector::new(filter);
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, factory));
-    (outcome, collector.take())
+    labtrace::collected(filter, || tester::run(spec, factory))
 }
 
 /// `lab replay TEST --seed S`.
