@@ -46,6 +46,8 @@
 //! - [`types`]: `Term`, `LogIndex`, `NodeId`, `Instant` newtypes and [`Bytes`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
 //! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
+//! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
+//!   [`Config::seed`], so that the same run seed replays the same run.
 //!
 //! # Implementing it outside this repo
 //!
@@ -84,6 +86,7 @@
 
 pub mod effects;
 pub mod inspect;
+pub mod rng;
 pub mod types;
 
 pub use effects::{ApplyMsg, Effects};
@@ -104,6 +107,7 @@ pub struct Config {
     pub peers: usize,
     /// The seed of this incarnation's own random stream. A restarted server
     /// gets a fresh seed; the same run seed always gives the same one.
+    /// Draw from it with [`rng::Rng::new`]`(seed)`.
     pub seed: u64,
     /// The virtual time at which the server is made.
     pub now: Instant,
