@@ -32,7 +32,7 @@ impl Cli {
     /// Copies the global flags into the subcommand's [`Common`] options.
     pub fn spread_globals(&mut self) {
         let common = match &mut self.command {
-            Command::List { .. } => return,
+            Command::List { .. } | Command::New(_) => return,
             Command::Run(a) => &mut a.common,
             Command::Sweep(a) => &mut a.common,
             Command::Replay(a) => &mut a.common,
@@ -63,6 +63,8 @@ pub enum Command {
     /// Run the whole suite against each of labraft's injectable bugs and
     /// print which tests catch which bug (exit 0 once every run has a result).
     Mutants(MutantsArgs),
+    /// Make a student crate: a skeleton Raft, the tests, this command line.
+    New(crate::new::NewArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
     Worker(WorkerArgs),

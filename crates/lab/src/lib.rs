@@ -15,6 +15,7 @@
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
+//!  lab new PATH [--name N] [--git URL [--rev R]]   a student crate
 //! ```
 //!
 //! # Modules
@@ -28,6 +29,7 @@
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
 //! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
 //!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
+//! - [`new`](mod@new): `new`, a student crate from `templates/`.
 //!
 //! # Exit codes
 //! 0 every run passed; 1 a check failed; 2 bad usage; 3 a Raft panicked (or
@@ -53,6 +55,7 @@ pub mod bench;
 pub mod cli;
 pub mod injected;
 pub mod mutants;
+pub mod new;
 pub mod planted;
 pub mod pool;
 pub mod progress;
@@ -172,6 +175,7 @@ fn dispatch<R: Raft>(
         Command::Replay(args) => replay::main(args, make, raft),
         Command::Bench(args) => bench::main(args, make, raft),
         Command::Mutants(args) => mutants::main(args),
+        Command::New(args) => new::main(args),
         Command::Worker(args) => {
             let code = worker::main(args, make, raft);
             Ok(if code == ExitCode::SUCCESS {
