@@ -1,7 +1,7 @@
 # raftlab: every target here works on a fresh clone with only rustup's stable
 # toolchain installed (cargo fetches the crates).
 
-.PHONY: test lint fmt doc bench sweep mutants
+.PHONY: test lint fmt doc bench sweep mutants handout
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised).
@@ -39,3 +39,10 @@ MUTANT_SEEDS ?= 100
 mutants:
 	cargo build --release -p lab --locked
 	target/release/lab mutants --seeds $(MUTANT_SEEDS)
+
+# What a student gets, without the reference Raft (labraft): raftapi,
+# labcodec, labrpc, tester, lab (with `lab new` and its starter crate), the
+# scenario files, a README and docs/STUDENTS.md, as a workspace of its own
+# in DIR (new or empty). See tools/handout/export.sh; `.ci/handout` checks it.
+handout:
+	tools/handout/export.sh "$(DIR)"

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make handout DIR=...`: export what a student gets, without the reference
+# Raft. The handout is a workspace of its own that builds and tests by itself:
+#
+#   raftapi, labcodec, labrpc, tester   the seam, the codec, the simulator, the tests
+#   lab                                 the command line, `lab new` and its starter crate
+#   scenarios/                          the scenario files
+#   README.md, docs/STUDENTS.md         the handout's README (HANDOUT-README.md here),
+#   docs/DIFFERENCES.md                 the Go lab mapped to this one, where the port differs
+#
+# Left out: labraft (the staff's solution), and what needs it: lab's
+# `reference` feature (the reference Raft, `--raft bug:NAME`, `lab mutants`)
+# and its source files, tester's integration tests and benchmark, lab's CLI
+# tests; also the staff's CI, tools and result tables. Manifest lines that
+# name labraft end in `# staff-only` and are dropped here.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+dir=${1:-}
+if [ -z "$dir" ]; then
+    echo "error: usage: make handout DIR=path (a new or empty directory)" >&2
+    exit 2
+fi
+if [ -e "$dir" ] && [ ! -d "$dir" ]; then
+    echo "error: $dir exists and is not a directory" >&2
+    exit 2
+fi
+if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
+    echo "error: $dir is not empty: the handout goes into a new or empty directory" >&2
+    exit 2
+fi
+
+include=(
+    Cargo.toml Cargo.lock .gitignore
+    crates/raftapi crates/labcodec crates/lab labrpc tester scenarios
+    docs/STUDENTS.md docs/DIFFERENCES.md
+)
+staff_only=(
+    crates/lab/src/injected.rs crates/lab/src/mutants.rs crates/lab/src/planted.rs
+    crates/lab/tests/cli.rs crates/lab/tests/mutants.rs
+    tester/tests/ tester/benches/
+)
+
+is_staff_only() {
+    local file=$1 prefix
+    for prefix in "${staff_only[@]}"; do
+        case "$file" in "$prefix"*) return 0 ;; esac
+    done
+    return 1
+}
+
+mkdir -p "$dir"
+dir=$(cd "$dir" && pwd)
+cd "$root"
+# Tracked and new (not ignored) files, as they are in the working tree.
+git ls-files -z --cached --others --exclude-standard -- "${include[@]}" |
+    while IFS= read -r -d '' file; do
+        if is_staff_only "$file" || [ ! -f "$file" ]; then
+            continue
+        fi
+        mkdir -p "$dir/$(dirname "$file")"
+        cp -p "$file" "$dir/$file"
+    done
+cp tools/handout/HANDOUT-README.md "$dir/README.md"
+find "$dir" -name Cargo.toml -exec sed -i '/# staff-only$/d' {} +
+
+# The lockfile keeps the versions raftlab was tested with, less labraft's
+# entries (no network needed when cargo's cache holds the crates).
+(cd "$dir" && { cargo metadata --format-version 1 --offline >/dev/null 2>&1 ||
+    cargo metadata --format-version 1 >/dev/null; })
+
+if grep -rqs labraft "$dir" --include=Cargo.toml --include=Cargo.lock; then
+    echo "error: the handout's manifests still name labraft:" >&2
+    grep -rn labraft "$dir" --include=Cargo.toml --include=Cargo.lock >&2
+    exit 1
+fi
+echo "handout in $dir: $(find "$dir" -type f | wc -l) files, no labraft"
