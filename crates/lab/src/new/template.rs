@@ -42,10 +42,12 @@ pub struct File {
 
 /// Files whose text names the package or its dependencies.
 const TEMPLATED: [(&str, &str); 6] = [
-    ("Cargo.toml", include_str!("../../templates/Cargo.toml")),
+    // Manifests are kept as `.tmpl`: cargo reads every `Cargo.toml` of a
+    // git repository it depends on, and these are not valid until filled.
+    ("Cargo.toml", include_str!("../../templates/Cargo.toml.tmpl")),
     (
         "cli/Cargo.toml",
-        include_str!("../../templates/cli/Cargo.toml"),
+        include_str!("../../templates/cli/Cargo.toml.tmpl"),
     ),
     (
         "tests/raft.rs",
