@@ -44,7 +44,10 @@ pub struct File {
 const TEMPLATED: [(&str, &str); 6] = [
     // Manifests are kept as `.tmpl`: cargo reads every `Cargo.toml` of a
     // git repository it depends on, and these are not valid until filled.
-    ("Cargo.toml", include_str!("../../templates/Cargo.toml.tmpl")),
+    (
+        "Cargo.toml",
+        include_str!("../../templates/Cargo.toml.tmpl"),
+    ),
     (
         "cli/Cargo.toml",
         include_str!("../../templates/cli/Cargo.toml.tmpl"),
