@@ -2,22 +2,58 @@
 //! and the checks it runs on every `ApplyMsg` (`applier`, `applierSnap`,
 //! `checkLogs`, `ingestSnap`; spec §3.7, with the 2025 per-incarnation
 //! records of §7.3(5)).
+//!
+//! 2026 (`edition-2026.md` §3-4) keeps one record per server index across
+//! restarts, builds snapshots from a separate per-incarnation map (the peer
+//! process's `rfsrv.log`), lets every snapshot ingest replace the record
+//! (`IngestLog`), and stores apply errors instead of failing at once: the
+//! next `nCommitted` fails with the stored text.
 
 use crate::cmd::show;
+use crate::edition::Edition;
 use crate::harness::Tester;
 use raftapi::{ApplyMsg, Bytes, Instant, LogIndex, Raft};
 
 /// The course's `SnapShotInterval`: snapshot after every 10 applied entries.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
 
+/// A map of applied commands by index (index 0 is always absent).
+type AppliedLog = Vec<Option<Bytes>>;
+
+fn log_get(log: &AppliedLog, index: u64) -> Option<&Bytes> {
+    log.get(index as usize)?.as_ref()
+}
+
+fn log_set(log: &mut AppliedLog, index: u64, command: Bytes) {
+    if log.len() <= index as usize {
+        log.resize(index as usize + 1, None);
+    }
+    log[index as usize] = Some(command);
+}
+
+/// A snapshot as the applier encodes it: the index, then the commands at
+/// 0..=index. `None` if the bytes do not decode as that.
+fn decode_snapshot(snapshot: &[u8]) -> Option<(u64, AppliedLog)> {
+    labcodec::decode::<(u64, AppliedLog)>(snapshot).ok()
+}
+
 /// What each server has applied (the course's `logs[i]` and `lastApplied[i]`).
 pub(crate) struct Records {
     /// `logs[i][index]`: the command server i applied at index.
-    pub(crate) logs: Vec<Vec<Option<Bytes>>>,
-    /// The snapshot applier's `lastApplied[i]`.
+    pub(crate) logs: Vec<AppliedLog>,
+    /// The snapshot applier's `lastApplied[i]` (per incarnation in 2025 and
+    /// 2026, where it lives in the rfsrv or the peer process).
     pub(crate) last_applied: Vec<u64>,
     /// The highest index any server applied (for the summary line).
     pub(crate) max_index: u64,
+    /// 2026 only: each incarnation's own map (the peer process's
+    /// `rfsrv.log`), from which snapshots are built. It is written for every
+    /// command, including one that failed a check, and replaced by each
+    /// successful snapshot ingest (§3.3).
+    process_logs: Vec<AppliedLog>,
+    /// 2026 only: `applyErr[i]`, the latest apply error of server i; never
+    /// cleared, so it survives restarts (§4.2).
+    pub(crate) apply_err: Vec<Option<String>>,
 }
 
 impl Records {
@@ -26,6 +62,8 @@ impl Records {
             logs: vec![Vec::new(); n],
             last_applied: vec![0; n],
             max_index: 0,
+            process_logs: vec![Vec::new(); n],
+            apply_err: vec![None; n],
         }
     }
 
@@ -35,16 +73,15 @@ impl Records {
         self.last_applied[i] = 0;
     }
 
-    pub(crate) fn get(&self, i: usize, index: u64) -> Option<&Bytes> {
-        self.logs[i].get(index as usize)?.as_ref()
+    /// A fresh peer process (2026): the record is kept; the incarnation's
+    /// own map and `lastApplied` start empty.
+    pub(crate) fn new_incarnation(&mut self, i: usize) {
+        self.process_logs[i].clear();
+        self.last_applied[i] = 0;
     }
 
-    fn set(&mut self, i: usize, index: u64, command: Bytes) {
-        let log = &mut self.logs[i];
-        if log.len() <= index as usize {
-            log.resize(index as usize + 1, None);
-        }
-        log[index as usize] = Some(command);
+    pub(crate) fn get(&self, i: usize, index: u64) -> Option<&Bytes> {
+        log_get(&self.logs[i], index)
     }
 
     /// `checkLogs(i, m)`: records the command, returns (error, prevok).
@@ -67,21 +104,21 @@ impl Records {
             }
         }
         let prevok = index > 0 && self.get(i, index - 1).is_some();
-        self.set(i, index, command.clone());
+        log_set(&mut self.logs[i], index, command.clone());
         self.max_index = self.max_index.max(index);
         (err, prevok)
     }
 
-    /// `ingestSnap(i, snapshot, index)`: the snapshot replaces the record.
-    /// `expected` is `m.SnapshotIndex`, or `None` for the course's -1.
+    /// `ingestSnap(i, snapshot, index)` (2024, 2025): the snapshot replaces
+    /// the record. `expected` is `m.SnapshotIndex`, or `None` for the
+    /// course's -1.
     pub(crate) fn ingest_snapshot(
         &mut self,
         i: usize,
         snapshot: &[u8],
         expected: Option<u64>,
     ) -> Result<(), String> {
-        let Ok((last_included, xlog)) = labcodec::decode::<(u64, Vec<Option<Bytes>>)>(snapshot)
-        else {
+        let Some((last_included, xlog)) = decode_snapshot(snapshot) else {
             return Err("snapshot decode error".to_string());
         };
         if let Some(index) = expected
@@ -94,10 +131,47 @@ impl Records {
         Ok(())
     }
 
+    /// The 2026 peer process's `ingestSnap`: on success the snapshot
+    /// replaces the incarnation's own map and sets its `lastApplied`; on
+    /// failure both stay as they were. Does not touch the tester's record.
+    pub(crate) fn ingest_process_snapshot(
+        &mut self,
+        i: usize,
+        snapshot: &[u8],
+        expected: Option<u64>,
+    ) -> Result<(), String> {
+        if snapshot.is_empty() {
+            // Go's nil snapshot; an empty one is the closest Rust value.
+            return Err("nil snapshot".to_string());
+        }
+        let Some((last_included, xlog)) = decode_snapshot(snapshot) else {
+            return Err("failed to decode snapshot".to_string());
+        };
+        if let Some(index) = expected
+            && index != last_included
+        {
+            return Err(format!("server {i} snapshot doesn't match m.SnapshotIndex"));
+        }
+        self.process_logs[i] = xlog;
+        self.last_applied[i] = last_included;
+        Ok(())
+    }
+
+    /// 2026 `IngestLog(i, log)`: the tester's record of server i becomes a
+    /// copy of the incarnation's own map.
+    pub(crate) fn ingest_log(&mut self, i: usize) {
+        self.logs[i] = self.process_logs[i].clone();
+    }
+
     /// The snapshot the applier hands to `Snapshot(index, ...)`: the index,
-    /// then every command applied at 0..=index (index 0 is always absent).
-    pub(crate) fn make_snapshot(&self, i: usize, index: u64) -> Bytes {
-        let xlog: Vec<Option<Bytes>> = (0..=index).map(|k| self.get(i, k).cloned()).collect();
+    /// then every command applied at 0..=index (index 0 is always absent),
+    /// taken from the record (2024, 2025) or the incarnation's own map (2026).
+    fn make_snapshot(&self, i: usize, index: u64, edition: Edition) -> Bytes {
+        let source = match edition {
+            Edition::Y2024 | Edition::Y2025 => &self.logs[i],
+            Edition::Y2026 => &self.process_logs[i],
+        };
+        let xlog: AppliedLog = (0..=index).map(|k| log_get(source, k).cloned()).collect();
         Bytes::from(labcodec::encode(&(index, xlog)).expect("a snapshot always encodes"))
     }
 }
@@ -111,39 +185,42 @@ impl<R: Raft> Tester<R> {
         } else {
             self.apply_plain(i, msg)
         };
-        if let Err(message) = result {
+        let Err(message) = result else {
+            return;
+        };
+        match self.edition {
             // The course's appliers call log.Fatalf, ending the whole run.
-            let f = self.fatal("applier", format!("apply error: {message}"));
-            self.fail(f);
+            Edition::Y2024 | Edition::Y2025 => {
+                let f = self.fatal("applier", format!("apply error: {message}"));
+                self.fail(f);
+            }
+            // `ApplyErr`: stored (the latest wins); the applier goes on and
+            // the next `nCommitted` fails the test with the bare text.
+            Edition::Y2026 => {
+                self.note("applier", format_args!("S{i} apply error: {message}"));
+                self.records.apply_err[i] = Some(message);
+            }
         }
     }
 
-    /// The course's `applier`: commands only, contiguity via `prevok`.
+    /// The course's `applier`: commands only, contiguity via `prevok`. The
+    /// out-of-order text replaces a conflict's, as in Go.
     fn apply_plain(&mut self, i: usize, msg: ApplyMsg) -> Result<(), String> {
         let ApplyMsg::Command { index, command } = msg else {
             return Ok(());
         };
         let (err, prevok) = self.records.check_logs(i, index.0, &command);
-        if let Some(e) = err {
-            return Err(e);
-        }
         if index.0 > 1 && !prevok {
             return Err(format!("server {i} apply out of order {}", index.0));
         }
-        Ok(())
+        err.map_or(Ok(()), Err)
     }
 
     /// The course's `applierSnap`: snapshots ingested, commands must be
     /// exactly last + 1, and a snapshot handed to Raft every 10 entries.
     fn apply_snap(&mut self, i: usize, msg: ApplyMsg) -> Result<(), String> {
         match msg {
-            ApplyMsg::Snapshot { index, data, .. } => {
-                if data.is_empty() {
-                    // Go's nil snapshot; an empty one is the closest Rust value.
-                    return Err("nil snapshot".to_string());
-                }
-                self.records.ingest_snapshot(i, &data, Some(index.0))
-            }
+            ApplyMsg::Snapshot { index, data, .. } => self.ingest_applied_snapshot(i, index, &data),
             ApplyMsg::Command { index, command } => {
                 let index = index.0;
                 let mut err = None;
@@ -161,6 +238,9 @@ impl<R: Raft> Tester<R> {
                     }
                 }
                 self.records.last_applied[i] = index;
+                if self.edition == Edition::Y2026 {
+                    log_set(&mut self.records.process_logs[i], index, command);
+                }
                 if (index + 1) % SNAPSHOT_INTERVAL == 0 {
                     self.take_snapshot(i, index);
                 }
@@ -169,9 +249,33 @@ impl<R: Raft> Tester<R> {
         }
     }
 
+    /// A `SnapshotValid` message: `ingestSnap` (2024, 2025); in 2026 the
+    /// process's `ingestSnap`, then `IngestLog` whether or not it succeeded.
+    fn ingest_applied_snapshot(
+        &mut self,
+        i: usize,
+        index: LogIndex,
+        data: &[u8],
+    ) -> Result<(), String> {
+        match self.edition {
+            Edition::Y2024 | Edition::Y2025 => {
+                if data.is_empty() {
+                    // Go's nil snapshot; an empty one is the closest Rust value.
+                    return Err("nil snapshot".to_string());
+                }
+                self.records.ingest_snapshot(i, data, Some(index.0))
+            }
+            Edition::Y2026 => {
+                let result = self.records.ingest_process_snapshot(i, data, Some(index.0));
+                self.records.ingest_log(i);
+                result
+            }
+        }
+    }
+
     /// `rf.Snapshot(index, w.Bytes())`, synchronously, from the applier.
     fn take_snapshot(&mut self, i: usize, index: u64) {
-        let data = self.records.make_snapshot(i, index);
+        let data = self.records.make_snapshot(i, index, self.edition);
         let now = Instant(self.sim.now().0);
         let mut fx = self.take_effects();
         let Some(raft) = self.nodes[i].raft.as_mut() else {
@@ -180,5 +284,72 @@ impl<R: Raft> Tester<R> {
         };
         raft.snapshot(now, LogIndex(index), data, &mut fx);
         self.perform(i, fx, None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::Cmd;
+
+    fn int(x: i64) -> Bytes {
+        Cmd::Int(x).encode()
+    }
+
+    fn snapshot_of(index: u64, values: &[i64]) -> Bytes {
+        let mut xlog: AppliedLog = vec![None];
+        xlog.extend(values.iter().map(|&v| Some(int(v))));
+        Bytes::from(labcodec::encode(&(index, xlog)).unwrap())
+    }
+
+    #[test]
+    fn a_2026_snapshot_ingest_replaces_the_record_even_when_it_fails() {
+        let mut r = Records::new(2);
+        for k in 1..=3 {
+            r.check_logs(1, k, &int(k as i64));
+        }
+        // A new incarnation with no snapshot: the record is kept, the
+        // process map is empty.
+        r.new_incarnation(1);
+        assert_eq!(r.get(1, 3), Some(&int(3)));
+        log_set(&mut r.process_logs[1], 1, int(1));
+
+        let bad = snapshot_of(2, &[1, 2]);
+        assert_eq!(
+            r.ingest_process_snapshot(1, &bad, Some(5)),
+            Err("server 1 snapshot doesn't match m.SnapshotIndex".to_string())
+        );
+        r.ingest_log(1);
+        assert_eq!(r.get(1, 1), Some(&int(1)), "the unchanged process map");
+        assert_eq!(r.get(1, 3), None, "what the record held above it is gone");
+        assert_eq!(r.last_applied[1], 0);
+
+        assert_eq!(r.ingest_process_snapshot(1, &bad, Some(2)), Ok(()));
+        r.ingest_log(1);
+        assert_eq!((r.get(1, 2), r.last_applied[1]), (Some(&int(2)), 2));
+    }
+
+    #[test]
+    fn the_2026_ingest_texts() {
+        let mut r = Records::new(1);
+        let nil = r.ingest_process_snapshot(0, &[], Some(1));
+        assert_eq!(nil, Err("nil snapshot".to_string()));
+        let garbage = r.ingest_process_snapshot(0, &[0xff; 16], Some(1));
+        assert_eq!(garbage, Err("failed to decode snapshot".to_string()));
+        let old = r.ingest_snapshot(0, &[0xff; 16], Some(1));
+        assert_eq!(old, Err("snapshot decode error".to_string()));
+    }
+
+    #[test]
+    fn snapshots_in_2026_come_from_the_process_map_which_keeps_failed_commands() {
+        let mut r = Records::new(1);
+        r.check_logs(0, 1, &int(1));
+        log_set(&mut r.process_logs[0], 1, int(1));
+        // A command that failed a check is in the process map only.
+        log_set(&mut r.process_logs[0], 2, int(99));
+        let from_process = r.make_snapshot(0, 2, Edition::Y2026);
+        let from_record = r.make_snapshot(0, 2, Edition::Y2025);
+        assert_eq!(decode_snapshot(&from_process).unwrap().1[2], Some(int(99)));
+        assert_eq!(decode_snapshot(&from_record).unwrap().1[2], None);
     }
 }

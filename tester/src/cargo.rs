@@ -19,7 +19,7 @@ pub struct EnvConfig {
     pub pinned: bool,
     /// Seeds per test (`LAB_SEEDS`, default 1).
     pub seeds: u64,
-    /// `LAB_EDITION` (default 2025).
+    /// `LAB_EDITION` (default 2026).
     pub edition: Edition,
     /// `LAB_STRICT=1`: run the strict oracles (default off).
     pub strict: bool,
@@ -171,7 +171,7 @@ mod tests {
     fn env_defaults_and_values() {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
-        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2025, false));
+        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2026, false));
         assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
         assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
         let c = read(&[

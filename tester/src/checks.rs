@@ -4,7 +4,7 @@
 
 use crate::cmd::{Cmd, show};
 use crate::edition::Edition;
-use crate::failure::Check;
+use crate::failure::{Check, Failure};
 use crate::harness::Tester;
 use raftapi::{Bytes, Raft};
 use std::collections::BTreeMap;
@@ -78,7 +78,7 @@ impl<R: Raft> Tester<R> {
                             "expected no leader among connected servers, but {i} claims to be leader"
                         )
                     }
-                    Edition::Y2025 => format!("leader = {i}"),
+                    Edition::Y2025 | Edition::Y2026 => format!("leader = {i}"),
                 };
                 return Err(self.fatal("checkNoLeader", m));
             }
@@ -96,12 +96,17 @@ impl<R: Raft> Tester<R> {
     }
 
     /// `nCommitted(index)`: how many servers applied `index`, and the value;
-    /// fails if two servers applied different values.
+    /// fails if two servers applied different values. In 2026 it first fails
+    /// on each server's stored apply error, with the bare text (Go's
+    /// `t.Fatal`; 2024 and 2025 never store one: they fail at once).
     pub fn n_committed(&mut self, index: u64) -> Check<(usize, Option<Bytes>)> {
         self.failed()?;
         let mut count = 0;
         let mut cmd: Option<Bytes> = None;
         for i in 0..self.n {
+            if let Some(err) = &self.records.apply_err[i] {
+                return Err(Failure::bare("nCommitted", err.clone(), self.sim.now()));
+            }
             let Some(cmd1) = self.records.get(i, index) else {
                 continue;
             };
@@ -111,7 +116,7 @@ impl<R: Raft> Tester<R> {
                     Edition::Y2024 => {
                         format!("committed values do not match: index {index}, {a}, {b}")
                     }
-                    Edition::Y2025 => {
+                    Edition::Y2025 | Edition::Y2026 => {
                         format!("committed values at index {index} do not match ({a} != {b})")
                     }
                 };

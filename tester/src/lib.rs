@@ -27,7 +27,7 @@
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
-//! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;
+//! - [`edition`]: the 2024, 2025 and 2026 (default) logic; [`cmd`]: the test commands;
 //!   [`failure`]: a failed check in the course's words.
 //!
 //! # Testing your Raft
@@ -36,7 +36,7 @@
 //! tester::raft_tests!(my_crate::MyRaft);
 //! ```
 //! then `cargo test -- 3A`, `cargo test -- TestBackup3B`,
-//! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2024 cargo test`.
+//! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2025 cargo test`.
 
 pub mod applier;
 pub mod cargo;

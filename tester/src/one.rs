@@ -79,6 +79,9 @@ impl One {
                     if t.now().ms_since(since) < ATTEMPT_MS {
                         let (nd, cmd1) = t.n_committed(index)?;
                         if nd > 0 && nd >= self.expected && cmd1.as_ref() == Some(&self.bytes) {
+                            // 2026's `OpInc`: counted in every edition,
+                            // printed in 2026 only.
+                            t.op_inc();
                             return Ok(Step::Done(index));
                         }
                         return Ok(Step::Sleep(POLL_MS));

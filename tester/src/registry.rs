@@ -37,11 +37,11 @@ impl fmt::Display for Part {
 /// Whether a test's network starts reliable.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Network {
-    /// Reliable in both editions.
+    /// Reliable in every edition.
     Reliable,
-    /// Unreliable in both editions.
+    /// Unreliable in every edition.
     Unreliable,
-    /// Reliable in 2024, unreliable in 2025 (§7.3(1)).
+    /// Reliable in 2024, unreliable in 2025 and 2026 (§7.3(1)).
     ReliableIn2024,
 }
 

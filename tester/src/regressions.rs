@@ -2,7 +2,7 @@
 //! edition) triples that once exposed a real bug; `cargo test` replays them.
 //!
 //! Format: one entry per line, `TestName SEED EDITION  # why`, where SEED is
-//! decimal or 0x-hex and EDITION is 2024 or 2025. Blank lines and lines
+//! decimal or 0x-hex and EDITION is 2024, 2025 or 2026. Blank lines and lines
 //! starting with `#` are ignored.
 
 use crate::edition::Edition;

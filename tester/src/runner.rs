@@ -133,11 +133,12 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
             check: "panic",
             message: panic_message(payload.as_ref()),
             at: now,
+            bare: false,
         }),
     };
     if let Err(f) = &result {
         tracing::error!(target: "tester", t = now.0, topic = "failure", "{}: {}", f.check, f.message);
-        lines.push(format!("Fatal: {}", f.message));
+        lines.push(f.go_line());
     }
     Outcome {
         test: def.name,

@@ -1,5 +1,6 @@
 //! The course's `begin`/`end` lines, the 120 s limit, and the counters the
-//! tests read (`rpcCount`, `rpcTotal`, `bytesTotal`, `LogSize`).
+//! tests read (`rpcCount`, `rpcTotal`, `bytesTotal`, `LogSize`/`RaftSize`,
+//! and 2026's `#Ops`: successful `one()` calls since `begin`).
 
 use crate::edition::Edition;
 use crate::failure::Check;
@@ -20,6 +21,9 @@ pub struct Summary {
     pub bytes: u64,
     /// How far the highest applied index moved since `begin`.
     pub commands: u64,
+    /// Successful `one()` calls since `begin` (the 2026 `#Ops`; the 2025
+    /// column is always 0 for Raft).
+    pub ops: u64,
 }
 
 impl<R: Raft> Tester<R> {
@@ -27,7 +31,7 @@ impl<R: Raft> Tester<R> {
     pub fn begin(&mut self, description: &str) {
         let line = match self.edition {
             Edition::Y2024 => format!("{description} ..."),
-            Edition::Y2025 => {
+            Edition::Y2025 | Edition::Y2026 => {
                 let kind = if self.reliable {
                     "reliable"
                 } else {
@@ -44,6 +48,7 @@ impl<R: Raft> Tester<R> {
             rpcs0: totals.calls,
             bytes0: totals.bytes,
             max_index0: self.records.max_index,
+            ops: 0,
         };
     }
 
@@ -56,6 +61,7 @@ impl<R: Raft> Tester<R> {
             rpcs: totals.calls - self.since.rpcs0,
             bytes: totals.bytes - self.since.bytes0,
             commands: self.records.max_index - self.since.max_index0,
+            ops: self.since.ops,
         }
     }
 
@@ -68,12 +74,20 @@ impl<R: Raft> Tester<R> {
                 "  ... Passed --  {:4.1}  {} {:4} {:7} {:4}",
                 s.seconds, s.peers, s.rpcs, s.bytes, s.commands
             ),
-            // The course prints #Ops, always 0 for Raft; bytes and commands
-            // are added so both editions report the same figures.
-            Edition::Y2025 => format!(
-                "  ... Passed --  time {:4.1}s #peers {} #RPCs {:5} #Ops {:4} #bytes {:7} #cmds {:4}",
-                s.seconds, s.peers, s.rpcs, 0, s.bytes, s.commands
-            ),
+            // The course prints #Ops: always 0 for Raft in 2025, successful
+            // `one()` calls in 2026 (`OpInc`). Bytes and commands are added
+            // so every edition reports the same figures.
+            Edition::Y2025 | Edition::Y2026 => {
+                let ops = if self.edition == Edition::Y2026 {
+                    s.ops
+                } else {
+                    0
+                };
+                format!(
+                    "  ... Passed --  time {:4.1}s #peers {} #RPCs {:5} #Ops {:4} #bytes {:7} #cmds {:4}",
+                    s.seconds, s.peers, s.rpcs, ops, s.bytes, s.commands
+                )
+            }
         };
         self.lines.push(line);
         Ok(())
@@ -109,7 +123,14 @@ impl<R: Raft> Tester<R> {
         self.sim.totals().bytes
     }
 
-    /// `LogSize()`: the largest persisted Raft state (without snapshots).
+    /// `OpInc()`: one more successful `one()` (2026's `#Ops`).
+    pub(crate) fn op_inc(&mut self) {
+        self.since.ops += 1;
+    }
+
+    /// `LogSize()` (2024, 2025) = `RaftSize()` (2026): the largest persisted
+    /// Raft state (without snapshots): the live state of running servers,
+    /// the state at the kill for killed ones.
     pub fn log_size(&self) -> usize {
         self.saved
             .iter()

@@ -1,5 +1,6 @@
-//! Same seed, same trace hash: for every ported test, twice in a row, and
-//! inside a whole-suite run versus alone.
+//! Same seed, same trace hash: for every ported test in every edition
+//! (2024, 2025, 2026), twice in a row, and inside a whole-suite run versus
+//! alone.
 
 use raftapi::Raft as _;
 use tester::{Edition, RunSpec, TESTS, run};
@@ -26,7 +27,7 @@ fn every_test_has_the_same_trace_hash_on_the_same_seed() {
 fn different_seeds_give_different_traces() {
     let test = tester::registry::find("TestReElection3A").unwrap();
     let hashes: std::collections::BTreeSet<u64> = (0..20)
-        .map(|s| hash_of(test, s, Edition::Y2025).0)
+        .map(|s| hash_of(test, s, Edition::default()).0)
         .collect();
     assert_eq!(hashes.len(), 20);
 }
@@ -34,11 +35,11 @@ fn different_seeds_give_different_traces() {
 #[test]
 fn a_test_alone_replays_what_the_whole_suite_did() {
     // The suite in file order, seed 7, then each test alone in reverse order.
-    let suite: Vec<_> = TESTS
-        .iter()
-        .map(|t| hash_of(t, 7, Edition::Y2025))
-        .collect();
-    for (i, test) in TESTS.iter().enumerate().rev() {
-        assert_eq!(hash_of(test, 7, Edition::Y2025), suite[i], "{}", test.name);
+    for edition in Edition::ALL {
+        let suite: Vec<_> = TESTS.iter().map(|t| hash_of(t, 7, edition)).collect();
+        for (i, test) in TESTS.iter().enumerate().rev() {
+            let alone = hash_of(test, 7, edition);
+            assert_eq!(alone, suite[i], "{} ({edition})", test.name);
+        }
     }
 }

@@ -73,8 +73,8 @@ pub enum Command {
 /// Options shared by every command that runs tests.
 #[derive(Debug, Args, Clone, Copy)]
 pub struct Common {
-    /// The tester edition: 2024 or 2025.
-    #[arg(long, default_value = "2025", value_parser = parse_edition)]
+    /// The tester edition: 2024, 2025 or 2026.
+    #[arg(long, default_value = "2026", value_parser = parse_edition)]
     pub edition: Edition,
     /// Most simulator events one run may process.
     #[arg(long, default_value_t = Budget::default().max_events)]

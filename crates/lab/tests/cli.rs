@@ -191,7 +191,7 @@ fn json_counts_every_run_and_jobs_do_not_change_results() {
     let first = &results[0];
     assert_eq!(first["test"], "TestInitialElection3A");
     assert_eq!(first["seed"], 1);
-    assert_eq!(first["edition"], 2025);
+    assert_eq!(first["edition"], 2026);
     for key in ["trace_hash", "events", "virtual_ms", "replay", "failure"] {
         assert!(first.get(key).is_some(), "{key}");
     }

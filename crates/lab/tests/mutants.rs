@@ -64,7 +64,7 @@ fn mutants_prints_a_row_and_exits_0_though_runs_fail() {
     );
     assert!(
         text.contains(
-            "`lab replay TestCount3B --seed 0x1 --edition 2025 --raft bug:fast-heartbeats`"
+            "`lab replay TestCount3B --seed 0x1 --edition 2026 --raft bug:fast-heartbeats`"
         )
     );
     assert!(text.contains("| 56 |\n"), "28 tests x 2 seeds: {text}");

@@ -1,5 +1,5 @@
 //! The harness: the course's `config.go` (2024) and `tester1` + `test.go`
-//! (2025) in one value, [`Tester`], driving a cluster of sans-IO Rafts on the
+//! (2025, 2026) in one value, [`Tester`], driving a cluster of sans-IO Rafts on the
 //! labrpc simulator.
 //!
 //! - `mod.rs`: the state, `make`, sleeping (running the world), budgets.
@@ -89,6 +89,8 @@ pub(crate) struct Since {
     pub(crate) rpcs0: u64,
     pub(crate) bytes0: u64,
     pub(crate) max_index0: u64,
+    /// Successful `one()` calls since `begin` (2026's `#Ops`).
+    pub(crate) ops: u64,
 }
 
 /// The course's tester state for one test, over Rafts of type `R`.
@@ -131,7 +133,7 @@ pub struct Tester<R: Raft> {
 
 impl<R: Raft> Tester<R> {
     /// The course's `make_config(t, n, unreliable, snapshot)` (2024) or
-    /// `makeTest(t, n, reliable, snapshot)` (2025): makes, starts and
+    /// `makeTest(t, n, reliable, snapshot)` (2025, 2026): makes, starts and
     /// connects `setup.servers` servers.
     pub fn new(setup: Setup, edition: Edition, seed: u64, factory: Factory<R>) -> Self {
         let n = setup.servers;
@@ -185,7 +187,7 @@ impl<R: Raft> Tester<R> {
                     t.connect(i);
                 }
             }
-            Edition::Y2025 => {
+            Edition::Y2025 | Edition::Y2026 => {
                 // MakeConfig: start all, ConnectAll, record the start, and only
                 // then set reliability: servers begin on a reliable network.
                 for i in 0..n {
@@ -333,6 +335,7 @@ impl<R: Raft> Tester<R> {
             check: "budget",
             message,
             at: self.sim.now(),
+            bare: false,
         };
         self.fail(f.clone());
         Err(f)

@@ -1,10 +1,13 @@
 //! Connecting, disconnecting, crashing and starting servers, in the exact
-//! order of the course's `connect`, `disconnect`, `crash1`, `start1` (2024)
-//! and `ConnectOne`, `DisconnectAll`, `ShutdownServer`, `StartServer`,
-//! `restart` (2025). See `../shared/spec/mit-tester.md` §3.4-3.6 and §7.2.
+//! order of the course's `connect`, `disconnect`, `crash1`, `start1` (2024),
+//! `ConnectOne`, `DisconnectAll`, `ShutdownServer`, `StartServer`,
+//! `restart` (2025) and `kill(srvs)`, `restart(srvs)` (2026). See
+//! `../shared/spec/mit-tester.md` §3.4-3.6 and §7.2, and
+//! `../shared/spec/edition-2026.md` §2.
 
 use super::{EndOwner, Tester};
 use crate::edition::Edition;
+use crate::failure::Failure;
 use labrpc::ServerName;
 use raftapi::{Config, Instant, NodeId, Raft};
 
@@ -88,15 +91,34 @@ impl<R: Raft> Tester<R> {
         self.make_raft(i);
     }
 
-    /// 2025 `StartServer(i)`: fresh ends, a persister copy, a new rfsrv with
-    /// an empty apply record (filled from the snapshot in snapshot mode), a
-    /// new Raft, a new server object. Does not connect.
+    /// `StartServer(i)`: fresh ends, the saved state, a new Raft, a new
+    /// server object. Does not connect. 2025: a new rfsrv with an empty apply
+    /// record (filled from the snapshot in snapshot mode). 2026: a new peer
+    /// process; the record is kept, and in snapshot mode a non-empty saved
+    /// snapshot, read before `Make`, replaces it (§3.1). A 2026 snapshot that
+    /// does not decode fails the test and the Raft never runs (§4.5).
     pub fn start_server(&mut self, i: usize) {
         self.make_ends(i);
-        self.records.reset(i);
         let snapshot = self.saved[i].snapshot.clone();
-        if self.snapshot_mode && !snapshot.is_empty() {
-            self.ingest_snapshot_on_start(i, &snapshot);
+        let ingest = self.snapshot_mode && !snapshot.is_empty();
+        match self.edition {
+            Edition::Y2024 | Edition::Y2025 => {
+                self.records.reset(i);
+                if ingest {
+                    self.ingest_snapshot_on_start(i, &snapshot);
+                }
+            }
+            Edition::Y2026 => {
+                self.records.new_incarnation(i);
+                if ingest {
+                    if let Err(message) = self.records.ingest_process_snapshot(i, &snapshot, None) {
+                        let f = Failure::bare("ingestSnap", message, self.sim.now());
+                        self.fail(f);
+                        return;
+                    }
+                    self.records.ingest_log(i);
+                }
+            }
         }
         self.make_raft(i);
     }
@@ -108,16 +130,39 @@ impl<R: Raft> Tester<R> {
         self.connect_all();
     }
 
-    /// The edition's way to crash server i: `crash1` or `ShutdownServer`.
+    /// 2026 `kill(srvs)`: `ShutdownServer` for each listed server, in list
+    /// order (disconnect, delete, keep what it persisted, drop the Raft).
+    pub fn kill(&mut self, servers: &[usize]) {
+        for &i in servers {
+            self.shutdown_server(i);
+        }
+    }
+
+    /// 2026 `restart(srvs)`: `StartServer` for each listed server, then
+    /// `ConnectOne` for each, in list order. No other server is connected, so
+    /// a partition survives and a down server stays marked disconnected.
+    pub fn restart_servers(&mut self, servers: &[usize]) {
+        for &i in servers {
+            self.start_server(i);
+        }
+        for &i in servers {
+            self.connect(i);
+        }
+    }
+
+    /// The edition's way to crash server i: `crash1`, `ShutdownServer`, or
+    /// `kill([i])`.
     pub fn crash(&mut self, i: usize) {
         match self.edition {
             Edition::Y2024 => self.crash1(i),
             Edition::Y2025 => self.shutdown_server(i),
+            Edition::Y2026 => self.kill(&[i]),
         }
     }
 
     /// The edition's way to bring a crashed server back: 2024 `start1` +
-    /// `connect`; 2025 `restart` (which reconnects everyone).
+    /// `connect`; 2025 `restart(i)` (which reconnects everyone); 2026
+    /// `restart([i])` (which connects i only).
     pub fn revive(&mut self, i: usize) {
         match self.edition {
             Edition::Y2024 => {
@@ -125,6 +170,7 @@ impl<R: Raft> Tester<R> {
                 self.connect(i);
             }
             Edition::Y2025 => self.restart(i),
+            Edition::Y2026 => self.restart_servers(&[i]),
         }
     }
 

@@ -65,6 +65,7 @@ impl<R: Raft> Tester<R> {
                 check: v.check,
                 message: v.message,
                 at: self.sim.now(),
+                bare: false,
             });
         }
     }

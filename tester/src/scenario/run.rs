@@ -125,6 +125,7 @@ fn liveness<R: Raft>(s: &Scenario, run: &mut Run, t: &mut Tester<R>) -> Check {
         check: "liveness",
         message,
         at,
+        bare: false,
     };
     while !(0..run.n).any(|i| t.get_state(i).is_some_and(|(_, leader)| leader)) {
         if t.now().ms_since(healed) >= s.liveness_ms {
@@ -328,12 +329,14 @@ impl Run {
         t.set_links(|i, j| allowed[i][j]);
     }
 
-    /// Brings crashed server i back with fresh ends under the links and
-    /// clogs in force (not the course's `restart`, which connects everyone).
+    /// Brings crashed server i back (the edition's `start1`/`StartServer`)
+    /// with fresh ends under the links and clogs in force, not the course's
+    /// `restart` (which connects everyone in 2025, and i to every connected
+    /// server in 2026).
     fn restart<R: Raft>(&mut self, t: &mut Tester<R>, i: usize) {
         match t.edition() {
             Edition::Y2024 => t.start1(i),
-            Edition::Y2025 => t.start_server(i),
+            Edition::Y2025 | Edition::Y2026 => t.start_server(i),
         }
         self.set_links(t);
         for j in 0..self.n {

@@ -1,6 +1,8 @@
 //! Part 3C: persistence. Spec §4.3, with the 2025 steps of §7.3(3)-(4):
 //! where 2024 disconnects or `crash1`es and later `start1`s and connects,
 //! 2025 shuts down and `restart`s, and `restart` reconnects every server.
+//! 2026 (`edition-2026.md` §1-2) `kill`s and `restart`s lists of servers,
+//! and `restart` connects only the servers it starts.
 
 use super::ET;
 use super::common::{crash_all, one_rand, start_all};
@@ -13,21 +15,23 @@ use crate::one::One;
 use crate::tasks::{Task, TaskId};
 use raftapi::Raft;
 
-/// Takes server i out of the cluster for a while: 2024 `disconnect(i)`;
-/// 2025 `ShutdownServer(i)` (§7.3(3)).
-fn take_down<R: Raft>(t: &mut Tester<R>, i: usize) {
+/// Takes servers out of the cluster for a while: 2024 `disconnect(i)` for
+/// each; 2025 `ShutdownServer(i)` for each (§7.3(3)); 2026 `kill(servers)`.
+fn take_down<R: Raft>(t: &mut Tester<R>, servers: &[usize]) {
     match t.edition() {
-        Edition::Y2024 => t.disconnect(i),
-        Edition::Y2025 => t.shutdown_server(i),
+        Edition::Y2024 => servers.iter().for_each(|&i| t.disconnect(i)),
+        Edition::Y2025 => servers.iter().for_each(|&i| t.shutdown_server(i)),
+        Edition::Y2026 => t.kill(servers),
     }
 }
 
 /// Brings back a server [`take_down`] took out: 2024 `connect(i)`; 2025
-/// `restart(i)`, which reconnects every server.
+/// `restart(i)`, which reconnects every server; 2026 `restart([i])`.
 fn bring_back<R: Raft>(t: &mut Tester<R>, i: usize) {
     match t.edition() {
         Edition::Y2024 => t.connect(i),
         Edition::Y2025 => t.restart(i),
+        Edition::Y2026 => t.restart_servers(&[i]),
     }
 }
 
@@ -50,8 +54,9 @@ pub(crate) fn persist1<R: Raft>(t: &mut Tester<R>) -> Check {
                 t.connect(i);
             }
         }
-        Edition::Y2025 => {
-            // g.Shutdown(), g.StartServers(): all down together.
+        Edition::Y2025 | Edition::Y2026 => {
+            // 2025 g.Shutdown(), g.StartServers(); 2026 kill(Servers()),
+            // restart(Servers()): all down together.
             crash_all(t);
             start_all(t);
         }
@@ -60,13 +65,13 @@ pub(crate) fn persist1<R: Raft>(t: &mut Tester<R>) -> Check {
     t.one_int(12, servers, true)?;
 
     let leader1 = t.check_one_leader()?;
-    take_down(t, leader1);
+    take_down(t, &[leader1]);
     t.revive(leader1);
 
     t.one_int(13, servers, true)?;
 
     let leader2 = t.check_one_leader()?;
-    take_down(t, leader2);
+    take_down(t, &[leader2]);
     t.one_int(14, servers - 1, true)?;
     t.revive(leader2);
 
@@ -74,7 +79,7 @@ pub(crate) fn persist1<R: Raft>(t: &mut Tester<R>) -> Check {
     t.wait(4, servers, None)?;
 
     let i3 = (t.check_one_leader()? + 1) % servers;
-    take_down(t, i3);
+    take_down(t, &[i3]);
     t.one_int(15, servers - 1, true)?;
     t.revive(i3);
 
@@ -82,8 +87,9 @@ pub(crate) fn persist1<R: Raft>(t: &mut Tester<R>) -> Check {
     Ok(())
 }
 
-/// TestPersist23C: "Test (3C): more persistence". In 2025 every server is
-/// shut down and restarted in every round (§7.3(3)).
+/// TestPersist23C: "Test (3C): more persistence". In 2025 and 2026 every
+/// server is shut down and restarted in every round (§7.3(3)); 2026 restarts
+/// L+1 and L+2 with one `restart([L+1, L+2])`: both start, then both connect.
 pub(crate) fn persist2<R: Raft>(t: &mut Tester<R>) -> Check {
     let servers = t.servers();
     t.begin("Test (3C): more persistence");
@@ -96,15 +102,12 @@ pub(crate) fn persist2<R: Raft>(t: &mut Tester<R>) -> Check {
         let leader1 = t.check_one_leader()?;
         let at = |k: usize| (leader1 + k) % servers;
 
-        take_down(t, at(1));
-        take_down(t, at(2));
+        take_down(t, &[at(1), at(2)]);
 
         t.one_int(10 + index, servers - 2, true)?;
         index += 1;
 
-        take_down(t, at(0));
-        take_down(t, at(3));
-        take_down(t, at(4));
+        take_down(t, &[at(0), at(3), at(4)]);
 
         match t.edition() {
             Edition::Y2024 => {
@@ -117,6 +120,7 @@ pub(crate) fn persist2<R: Raft>(t: &mut Tester<R>) -> Check {
                 t.restart(at(1));
                 t.restart(at(2));
             }
+            Edition::Y2026 => t.restart_servers(&[at(1), at(2)]),
         }
 
         t.sleep(ET)?;
@@ -305,7 +309,9 @@ const CHURN_CLIENTS: u64 = 3;
 const CHURN_ROUNDS: usize = 20;
 
 /// Restarts server i if it is down: 2024 `start1(i)`; 2025 `restart(i)`,
-/// which reconnects every server (§7.3(4)). The caller connects i after.
+/// which reconnects every server (§7.3(4)), healing every partition; 2026
+/// `restart([i])`, which connects i only, so partitions survive. The caller
+/// connects i after.
 fn start_if_down<R: Raft>(t: &mut Tester<R>, i: usize) {
     if t.is_up(i) {
         return;
@@ -313,6 +319,7 @@ fn start_if_down<R: Raft>(t: &mut Tester<R>, i: usize) {
     match t.edition() {
         Edition::Y2024 => t.start1(i),
         Edition::Y2025 => t.restart(i),
+        Edition::Y2026 => t.restart_servers(&[i]),
     }
 }
 

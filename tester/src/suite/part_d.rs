@@ -2,13 +2,15 @@
 //! crash means `ShutdownServer` and `restart` (which reconnects everyone),
 //! two labels lose their network suffix (`Begin` appends the network type),
 //! and TestSnapshotAllCrash3D and TestSnapshotInit3D run on an unreliable
-//! network (set up by the registry).
+//! network (set up by the registry). 2026 is 2025 with `kill`/`restart` of
+//! one server and the size check renamed "Raft size too large" (Go's
+//! `t.Fatalf`, printed bare).
 
 use super::common::{crash_all, one_rand, start_all};
 use crate::applier::SNAPSHOT_INTERVAL;
 use crate::cmd::Cmd;
 use crate::edition::Edition;
-use crate::failure::Check;
+use crate::failure::{Check, Failure};
 use crate::harness::Tester;
 use raftapi::Raft;
 
@@ -77,9 +79,7 @@ fn snapcommon<R: Raft>(t: &mut Tester<R>, name: &str, fault: Fault) -> Check {
             one_rand(t, servers - 1)?;
         }
 
-        if t.log_size() >= MAX_LOG_SIZE {
-            return Err(t.fatal("snapcommon", "Log size too large"));
-        }
+        check_size(t)?;
         match fault {
             Fault::Disconnect => {
                 // reconnect a follower, who maybe behind and
@@ -97,6 +97,19 @@ fn snapcommon<R: Raft>(t: &mut Tester<R>, name: &str, fault: Fault) -> Check {
         }
     }
     Ok(())
+}
+
+/// The size check after each round: `LogSize()` / "Log size too large"
+/// (2024, 2025); `RaftSize()` / "Raft size too large" (2026), the same
+/// number.
+fn check_size<R: Raft>(t: &mut Tester<R>) -> Check {
+    if t.log_size() < MAX_LOG_SIZE {
+        return Ok(());
+    }
+    Err(match t.edition() {
+        Edition::Y2024 | Edition::Y2025 => t.fatal("snapcommon", "Log size too large"),
+        Edition::Y2026 => Failure::bare("snapcommon", "Raft size too large", t.now()),
+    })
 }
 
 /// TestSnapshotBasic3D: "Test (3D): snapshots basic".
@@ -119,7 +132,7 @@ pub(crate) fn snapshot_install<R: Raft>(t: &mut Tester<R>) -> Check {
 pub(crate) fn snapshot_install_unreliable<R: Raft>(t: &mut Tester<R>) -> Check {
     let name = match t.edition() {
         Edition::Y2024 => "Test (3D): install snapshots (disconnect+unreliable)",
-        Edition::Y2025 => "Test (3D): install snapshots (disconnect)",
+        Edition::Y2025 | Edition::Y2026 => "Test (3D): install snapshots (disconnect)",
     };
     snapcommon(t, name, Fault::Disconnect)
 }
@@ -135,7 +148,7 @@ pub(crate) fn snapshot_install_crash<R: Raft>(t: &mut Tester<R>) -> Check {
 pub(crate) fn snapshot_install_uncrash<R: Raft>(t: &mut Tester<R>) -> Check {
     let name = match t.edition() {
         Edition::Y2024 => "Test (3D): install snapshots (unreliable+crash)",
-        Edition::Y2025 => "Test (3D): install snapshots (crash)",
+        Edition::Y2025 | Edition::Y2026 => "Test (3D): install snapshots (crash)",
     };
     snapcommon(t, name, Fault::Crash)
 }
