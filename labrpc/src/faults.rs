@@ -63,3 +63,37 @@ impl Default for FaultModel {
         }
     }
 }
+
+/// Why a call failed (resolved without a reply), as the simulator decided
+/// it: what the course's `Call` returning false hides from the caller, kept
+/// for observers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Loss {
+    /// The unreliable network dropped the request; no handler ran.
+    RequestDropped,
+    /// The unreliable network dropped the reply; the handler ran.
+    ReplyDropped,
+    /// The caller's end was disabled (or never connected): a disconnected
+    /// server or a cut link. Decided when the call was made (it then fails
+    /// after a short or long delay) or while it was in flight.
+    Disconnected,
+    /// The server object the call was addressed to was deleted or replaced
+    /// (a crash, a restart) before the reply got back.
+    Dead,
+    /// The network was cleaned up (`Cleanup()`).
+    Cleanup,
+}
+
+impl Loss {
+    /// A short name: `request-dropped`, `reply-dropped`, `disconnected`,
+    /// `dead`, `cleanup`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Loss::RequestDropped => "request-dropped",
+            Loss::ReplyDropped => "reply-dropped",
+            Loss::Disconnected => "disconnected",
+            Loss::Dead => "dead",
+            Loss::Cleanup => "cleanup",
+        }
+    }
+}

@@ -21,7 +21,8 @@
 //!
 //! # Modules
 //! - [`sim`]: the simulator and its call procedure.
-//! - [`faults`]: the course's numbers (delays, drop rates), named.
+//! - [`faults`]: the course's numbers (delays, drop rates), named, and
+//!   [`Loss`], why a call failed (in [`Output::Resolved`]).
 //! - [`rng`]: the master seed and its per-purpose ChaCha streams.
 //! - [`queue`]: the (time, sequence)-ordered event queue.
 //! - [`time`]: virtual time in integer milliseconds.
@@ -37,7 +38,7 @@
 //!     fn on_output(&mut self, sim: &mut Sim<u32, u32>, out: Output<u32, u32>) {
 //!         match out {
 //!             Output::Request { call, .. } => { let x = *sim.request(call); sim.complete(call, x + 1); }
-//!             Output::Resolved { reply, .. } => self.replies.push(reply),
+//!             Output::Resolved { reply, .. } => self.replies.push(reply.ok()),
 //!             Output::Timer { .. } => {}
 //!         }
 //!     }
@@ -66,7 +67,7 @@ pub mod sim;
 pub mod time;
 pub mod trace;
 
-pub use faults::FaultModel;
+pub use faults::{FaultModel, Loss};
 pub use ids::{CallId, EndId, ServerId, ServerName};
 pub use rng::{SimRng, Streams};
 pub use sim::{Output, Sim, Totals, World};

@@ -1,6 +1,7 @@
 //! The network's wiring: ends, which server name each is connected to, which
 //! server object is registered under each name, and the fault flags.
 
+use crate::faults::Loss;
 use crate::ids::{EndId, ServerId, ServerName};
 
 #[derive(Clone, Copy, Debug, Default)]
@@ -114,6 +115,17 @@ impl Wiring {
     /// object the call was addressed to is no longer the one registered.
     pub(crate) fn is_dead(&self, end: EndId, target: Target) -> bool {
         !self.end(end).enabled || self.server(target.name) != Some(target.server)
+    }
+
+    /// Why a call on `end` cannot complete: a disabled (or unconnected)
+    /// end, else a server object that is gone.
+    pub(crate) fn loss(&self, end: EndId) -> Loss {
+        let e = self.end(end);
+        if !e.enabled || e.server.is_none() {
+            Loss::Disconnected
+        } else {
+            Loss::Dead
+        }
     }
 
     pub(crate) fn count_incoming(&mut self, server: ServerId) {

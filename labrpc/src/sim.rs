@@ -18,7 +18,8 @@
 //!                                  otherwise                 -> Deliver now
 //! ```
 //!
-//! Every path ends in exactly one `Output::Resolved`.
+//! Every path ends in exactly one `Output::Resolved`; a failed one says why
+//! ([`Loss`]: request or reply dropped, disconnected, dead server, cleanup).
 
 use crate::calls::{Call, Calls, Phase};
 use crate::faults::*;
@@ -54,8 +55,10 @@ pub enum Output<Req, Rep> {
         end: EndId,
         /// The request, given back to the caller.
         request: Req,
-        /// `Some` if the reply came back (`Call` returned true), else `None`.
-        reply: Option<Rep>,
+        /// `Ok` if the reply came back (`Call` returned true), else why not.
+        reply: Result<Rep, Loss>,
+        /// When the call was made.
+        sent_at: Time,
     },
     /// A timer set with [`Sim::set_timer`] fired.
     Timer {
@@ -67,7 +70,7 @@ pub enum Output<Req, Rep> {
 #[derive(Clone, Copy, Debug)]
 enum Event {
     Dispatch(CallId),
-    Fail(CallId),
+    Fail(CallId, Loss),
     Deliver(CallId),
     DeadPoll(CallId),
     Timer(u64),
@@ -160,6 +163,11 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
     /// `LongReordering(yes)`: delay 2 in 3 replies by 200-2199 ms.
     pub fn set_long_reordering(&mut self, yes: bool) {
         self.wiring.long_reordering = yes;
+    }
+
+    /// Whether long reordering is on.
+    pub fn is_long_reordering(&self) -> bool {
+        self.wiring.long_reordering
     }
 
     /// Replaces the fault model (the course's numbers by default). Every
@@ -296,7 +304,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
         };
         if self.cleaned_up {
             let id = self.calls.insert(call);
-            self.queue.push(self.now, Event::Fail(id));
+            self.queue.push(self.now, Event::Fail(id, Loss::Cleanup));
             return id;
         }
         let m = self.measurer.measure(&call.request);
@@ -322,7 +330,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
         let event = if target.is_some() {
             Event::Dispatch(id)
         } else {
-            Event::Fail(id)
+            Event::Fail(id, self.wiring.loss(end))
         };
         self.queue.push(at, event);
         id
@@ -362,11 +370,13 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
         self.trace
             .record(self.now, Kind::Complete, call.0, m.digest);
         if self.wiring.is_dead(end, target) {
-            self.queue.push(self.now, Event::Fail(call));
+            let loss = self.wiring.loss(end);
+            self.queue.push(self.now, Event::Fail(call, loss));
         } else if !reliable && self.rng.chance_per_mille(self.faults.reply_drop_per_mille) {
             self.trace.record(self.now, Kind::DropReply, call.0, 0);
             trace!(target: "labrpc", t = self.now.0, call = call.0, "drop reply");
-            self.queue.push(self.now, Event::Fail(call));
+            self.queue
+                .push(self.now, Event::Fail(call, Loss::ReplyDropped));
         } else if reordering && self.rng.below(900) < self.faults.reorder_per_900 {
             let spread = 1 + self.rng.below(self.faults.reorder_spread_ms);
             let delay = self.faults.reorder_base_ms + self.rng.below(spread);
@@ -419,8 +429,8 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
     fn process(&mut self, event: Event) -> Option<Output<Req, Rep>> {
         match event {
             Event::Dispatch(id) => self.dispatch(id),
-            Event::Fail(id) => Some(self.resolve(id, false)),
-            Event::Deliver(id) => Some(self.resolve(id, true)),
+            Event::Fail(id, loss) => Some(self.resolve(id, Some(loss))),
+            Event::Deliver(id) => Some(self.resolve(id, None)),
             Event::DeadPoll(id) => self.dead_poll(id),
             Event::Timer(key) => {
                 self.trace.record(self.now, Kind::Timer, key, 0);
@@ -444,14 +454,14 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
         {
             self.trace.record(self.now, Kind::DropRequest, id.0, 0);
             trace!(target: "labrpc", t = self.now.0, call = id.0, "drop request");
-            return Some(self.resolve(id, false));
+            return Some(self.resolve(id, Some(Loss::RequestDropped)));
         }
         // The handler runs on the object the call was addressed to, even if the
         // end was disabled meanwhile (§1.4); only its reply is then lost.
         self.wiring.count_incoming(target.server);
         if self.wiring.server(target.name) != Some(target.server) {
             // A dead incarnation's handler: no observable effect, reply false.
-            return Some(self.resolve(id, false));
+            return Some(self.resolve(id, Some(Loss::Dead)));
         }
         let c = self.calls.get_mut(id).expect("dispatching a resolved call");
         c.phase = Phase::Handling;
@@ -489,35 +499,41 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
         }
         let target = c.target.expect("a handled call has a target");
         if self.wiring.is_dead(c.end, target) {
-            return Some(self.resolve(id, false));
+            let loss = self.wiring.loss(c.end);
+            return Some(self.resolve(id, Some(loss)));
         }
         self.queue
             .push(self.now + DEAD_POLL_MS, Event::DeadPoll(id));
         None
     }
 
-    fn resolve(&mut self, id: CallId, delivered: bool) -> Output<Req, Rep> {
+    /// Resolves `id`: its reply delivered, or failed with `lost`.
+    fn resolve(&mut self, id: CallId, lost: Option<Loss>) -> Output<Req, Rep> {
         let c = self.calls.remove(id);
         debug_assert!(
             self.now >= c.sent_at,
             "a call never resolves before it was sent"
         );
-        let reply = if delivered {
-            self.totals.bytes += c.reply_len as u64;
-            self.trace
-                .record(self.now, Kind::Deliver, id.0, c.reply_len as u64);
-            trace!(target: "labrpc", t = self.now.0, call = id.0, bytes = c.reply_len, "deliver");
-            Some(c.reply.expect("a delivered call has a reply"))
-        } else {
-            self.trace.record(self.now, Kind::Fail, id.0, 0);
-            trace!(target: "labrpc", t = self.now.0, call = id.0, "fail");
-            None
+        let reply = match lost {
+            None => {
+                self.totals.bytes += c.reply_len as u64;
+                self.trace
+                    .record(self.now, Kind::Deliver, id.0, c.reply_len as u64);
+                trace!(target: "labrpc", t = self.now.0, call = id.0, bytes = c.reply_len, "deliver");
+                Ok(c.reply.expect("a delivered call has a reply"))
+            }
+            Some(loss) => {
+                self.trace.record(self.now, Kind::Fail, id.0, 0);
+                trace!(target: "labrpc", t = self.now.0, call = id.0, reason = loss.name(), "fail");
+                Err(loss)
+            }
         };
         Output::Resolved {
             call: id,
             end: c.end,
             request: c.request,
             reply,
+            sent_at: c.sent_at,
         }
     }
 }

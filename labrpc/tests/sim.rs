@@ -1,7 +1,7 @@
 //! Behaviour of the simulated network, checked against the Go labrpc's
 //! semantics (`../shared/spec/mit-tester.md` §1).
 
-use labrpc::{CallId, EndId, Output, ServerId, ServerName, Sim, Time, World};
+use labrpc::{CallId, EndId, Loss, Output, ServerId, ServerName, Sim, Time, World};
 use proptest::prelude::*;
 use std::collections::BTreeMap;
 
@@ -11,7 +11,7 @@ struct Fate {
     sent: Time,
     dispatched: Option<Time>,
     handled_by: Option<ServerId>,
-    resolved: Vec<(Time, Option<u64>)>,
+    resolved: Vec<(Time, Result<u64, Loss>)>,
 }
 
 /// A service that answers `x` with `x * 2`, and records every call's fate.
@@ -85,7 +85,7 @@ fn reliable_calls_are_answered_at_once() {
     sim.run_for(1, &mut w);
     let fate = &w.fates[&id];
     assert_eq!(fate.dispatched, Some(Time(0)));
-    assert_eq!(fate.resolved, vec![(Time(0), Some(42))]);
+    assert_eq!(fate.resolved, vec![(Time(0), Ok(42))]);
     assert_eq!(sim.incoming_count(server), 1);
 }
 
@@ -100,11 +100,23 @@ fn unreliable_drop_rates_are_ten_percent_each() {
     }
     sim.run_for(100, &mut w);
     let handled = w.fates.values().filter(|f| f.dispatched.is_some()).count() as f64;
-    let delivered = w
-        .fates
-        .values()
-        .filter(|f| f.resolved[0].1.is_some())
-        .count() as f64;
+    let delivered = w.fates.values().filter(|f| f.resolved[0].1.is_ok()).count() as f64;
+    let lost = |loss: Loss| {
+        w.fates
+            .values()
+            .filter(|f| f.resolved[0].1 == Err(loss))
+            .count() as f64
+    };
+    assert_eq!(
+        lost(Loss::RequestDropped),
+        CALLS as f64 - handled,
+        "a request drop says so"
+    );
+    assert_eq!(
+        lost(Loss::ReplyDropped),
+        handled - delivered,
+        "a reply drop says so"
+    );
     let request_drop = 1.0 - handled / CALLS as f64;
     let reply_drop = 1.0 - delivered / handled;
     // Binomial standard deviation at n = 100 000, p = 0.1 is under 0.1 %;
@@ -135,7 +147,7 @@ fn unreliable_short_delay_spans_0_to_26_ms() {
         assert!(delay <= 26, "short delay {delay} out of range");
         if let Some(d) = f.dispatched {
             seen[d.ms_since(f.sent) as usize] = true;
-            if reply.is_some() {
+            if reply.is_ok() {
                 assert_eq!(resolved_at, d, "no reply delay without reordering");
             }
         }
@@ -155,7 +167,7 @@ fn long_reordering_delays_replies_200_to_2199_ms_two_times_in_three() {
     let mut delayed = 0;
     for f in w.fates.values() {
         let (at, reply) = f.resolved[0];
-        assert!(reply.is_some(), "reliable: every reply arrives");
+        assert!(reply.is_ok(), "reliable: every reply arrives");
         let extra = at.ms_since(f.dispatched.unwrap());
         assert!(
             extra == 0 || (200..=2199).contains(&extra),
@@ -180,7 +192,7 @@ fn a_call_on_a_disabled_end_fails_within_7_s_without_running_the_handler() {
     let mut max = 0;
     for f in w.fates.values() {
         assert_eq!(f.resolved.len(), 1);
-        assert_eq!(f.resolved[0].1, None);
+        assert_eq!(f.resolved[0].1, Err(Loss::Disconnected));
         assert!(f.dispatched.is_none());
         max = max.max(f.resolved[0].0.ms_since(f.sent));
     }
@@ -227,7 +239,7 @@ fn a_disconnect_during_a_handler_loses_the_reply_at_the_next_dead_poll() {
     sim.run_for(20, &mut w);
     assert_eq!(
         w.fates[&id].resolved,
-        vec![(Time(100), None)],
+        vec![(Time(100), Err(Loss::Disconnected))],
         "failed by the poll at 100 ms"
     );
     // The handler finishing later keeps its effects but its reply is lost.
@@ -250,10 +262,26 @@ fn a_disconnect_before_the_handler_returns_loses_the_reply_of_a_handler_that_ran
         .filter(|id| w.fates[id].dispatched.is_some())
         .count();
     assert!(ran > 150, "most handlers still ran ({ran})");
-    assert!(
-        ids.iter()
-            .all(|id| w.fates[id].resolved == vec![(w.fates[id].resolved[0].0, None)])
-    );
+    assert!(ids.iter().all(|id| matches!(
+        w.fates[id].resolved[..],
+        [(_, Err(Loss::Disconnected | Loss::RequestDropped))]
+    )));
+}
+
+#[test]
+fn a_failed_call_says_why_for_a_deleted_server_and_after_cleanup() {
+    let (mut sim, end, _) = one_link(2);
+    let mut w = Recorder::default();
+    sim.delete_server(ServerName(0));
+    let dead = w.call(&mut sim, end, 1);
+    sim.enable(end, false);
+    let cut = w.call(&mut sim, end, 2);
+    sim.cleanup();
+    let late = w.call(&mut sim, end, 3);
+    sim.run_for(100, &mut w);
+    assert_eq!(w.fates[&dead].resolved[0].1, Err(Loss::Dead));
+    assert_eq!(w.fates[&cut].resolved[0].1, Err(Loss::Disconnected));
+    assert_eq!(w.fates[&late].resolved[0].1, Err(Loss::Cleanup));
 }
 
 #[test]
@@ -272,9 +300,12 @@ fn a_restarted_server_never_handles_calls_addressed_to_its_old_incarnation() {
             Some(new),
             "old calls never reach the new object"
         );
-        assert_eq!(
-            w.fates[id].resolved[0].1, None,
-            "calls to the old object fail"
+        assert!(
+            matches!(
+                w.fates[id].resolved[0].1,
+                Err(Loss::Dead | Loss::RequestDropped)
+            ),
+            "calls to the old object fail as dead (or dropped first)"
         );
     }
     let f = &w.fates[&later];
@@ -415,7 +446,7 @@ proptest! {
             if let Some(d) = f.dispatched {
                 prop_assert!(d >= f.sent && d <= f.resolved[0].0);
             }
-            if f.resolved[0].1.is_some() {
+            if f.resolved[0].1.is_ok() {
                 prop_assert!(f.dispatched.is_some(), "a reply needs a handler");
             }
         }

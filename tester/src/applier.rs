@@ -277,6 +277,7 @@ impl<R: Raft> Tester<R> {
     fn take_snapshot(&mut self, i: usize, index: u64) {
         let data = self.records.make_snapshot(i, index, self.edition);
         let now = Instant(self.sim.now().0);
+        let _input = self.input_span(i, labtrace::vocab::input::SNAPSHOT);
         let mut fx = self.take_effects();
         let Some(raft) = self.nodes[i].raft.as_mut() else {
             self.return_effects(fx);

@@ -1,11 +1,12 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`), and the [`raft_tests!`](crate::raft_tests)
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`; `LAB_LOG` in
+//! [`crate::observe::logging`]), and the [`raft_tests!`](crate::raft_tests)
 //! macro that gives any Raft the 28 tests under their Go names.
 
 use crate::edition::Edition;
 use crate::harness::Factory;
 use crate::registry;
-use crate::runner::{RunSpec, run};
+use crate::runner::RunSpec;
 use crate::seeds::{fresh_seed, parse_seed, show_seed};
 use raftapi::Raft;
 use std::fmt;
@@ -90,7 +91,7 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     for k in 0..env.seeds {
         let seed = env.seed.wrapping_add(k);
         let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
-        let outcome = run(spec, make());
+        let outcome = crate::observe::logging::run_with_env(spec, make());
         for line in &outcome.lines {
             println!("{line}");
         }

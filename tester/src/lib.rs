@@ -24,6 +24,10 @@
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
 //! - [`oracle`]: strict oracles (off by default): safety checked after
 //!   every input rather than sampled.
+//! - [`observe`]: every input in a `tracing` span naming its server,
+//!   incarnation and virtual time; the lab's own events (RPCs, effects,
+//!   state changes, markers; vocabulary in [`labtrace::vocab`]); the
+//!   cluster's state in failure reports; `LAB_LOG` for `cargo test`.
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
@@ -46,6 +50,7 @@ pub mod cmd;
 pub mod edition;
 pub mod failure;
 pub mod harness;
+pub mod observe;
 pub mod one;
 pub mod oracle;
 pub mod registry;

@@ -60,10 +60,7 @@ impl One {
             match self.phase {
                 Phase::Submit => {
                     if t.now().ms_since(self.t0) >= ONE_LIMIT_MS {
-                        return Err(t.fatal(
-                            "one",
-                            format!("one({}) failed to reach agreement", self.cmd),
-                        ));
+                        return Err(t.fatal_one(&self.cmd, &self.bytes));
                     }
                     match self.submit(t) {
                         Some(index) => {
@@ -87,10 +84,7 @@ impl One {
                         return Ok(Step::Sleep(POLL_MS));
                     }
                     if !self.retry {
-                        return Err(t.fatal(
-                            "one",
-                            format!("one({}) failed to reach agreement", self.cmd),
-                        ));
+                        return Err(t.fatal_one(&self.cmd, &self.bytes));
                     }
                     self.phase = Phase::Submit;
                 }
@@ -118,7 +112,7 @@ impl<R: Raft> Tester<R> {
     /// least `expected` servers applied it; returns its index.
     pub fn one(&mut self, cmd: Cmd, expected: usize, retry: bool) -> Check<u64> {
         self.note(
-            "check",
+            "one",
             format_args!("one({cmd}, {expected}, {retry}) begins"),
         );
         let mut one = One::new(cmd, expected, retry, self.now());
@@ -126,7 +120,7 @@ impl<R: Raft> Tester<R> {
             match one.step(self)? {
                 Step::Sleep(ms) => self.sleep(ms)?,
                 Step::Done(index) => {
-                    self.note("check", format_args!("one: committed at index {index}"));
+                    self.note("one", format_args!("one: committed at index {index}"));
                     return Ok(index);
                 }
             }

@@ -71,6 +71,8 @@ pub struct Outcome {
     pub lines: Vec<String>,
     /// Whether the strict oracles ran.
     pub strict: bool,
+    /// Each server's state when the run failed (empty when it passed).
+    pub cluster: Vec<crate::observe::ServerState>,
 }
 
 impl Outcome {
@@ -80,7 +82,8 @@ impl Outcome {
     }
 
     /// The failure report: test, seed, virtual time, the check in the course's
-    /// words, and the replay command.
+    /// words, one line per server at the failure point, and the replay
+    /// command.
     pub fn report(&self) -> Option<String> {
         let f = self.result.as_ref().err()?;
         let what = match f.kind {
@@ -89,8 +92,9 @@ impl Outcome {
             Kind::Hang => "runaway",
             Kind::Oracle => "oracle failed",
         };
+        let servers: String = self.cluster.iter().map(|s| format!("\n  {s}")).collect();
         Some(format!(
-            "FAIL {} seed={} edition={} at {} virtual: {what} in {}: {}\n  replay: {}",
+            "FAIL {} seed={} edition={} at {} virtual: {what} in {}: {}{servers}\n  replay: {}",
             self.test,
             show_seed(self.seed),
             self.edition,
@@ -136,9 +140,22 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
             bare: false,
         }),
     };
+    let mut cluster = Vec::new();
     if let Err(f) = &result {
-        tracing::error!(target: "tester", t = now.0, topic = "failure", "{}: {}", f.check, f.message);
+        tracing::error!(
+            target: labtrace::vocab::TESTER,
+            t = now.0,
+            topic = labtrace::vocab::topic::FAILURE,
+            check = f.check,
+            kind = ?f.kind,
+            message = %f.message,
+        );
         lines.push(f.go_line());
+        // A Raft that panicked may panic again when inspected.
+        cluster = catch_unwind(AssertUnwindSafe(|| {
+            slot.as_ref().map(Tester::cluster_state).unwrap_or_default()
+        }))
+        .unwrap_or_default();
     }
     Outcome {
         test: def.name,
@@ -150,6 +167,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         virtual_ms: now.0,
         lines,
         strict: spec.strict,
+        cluster,
     }
 }
 

@@ -40,7 +40,7 @@ impl<R: Raft> Tester<R> {
                 format!("{description} ({kind} network)...")
             }
         };
-        self.lines.push(line);
+        self.say(line);
         self.began = Some(description.to_string());
         let totals = self.sim.totals();
         self.since = Since {
@@ -89,7 +89,7 @@ impl<R: Raft> Tester<R> {
                 )
             }
         };
-        self.lines.push(line);
+        self.say(line);
         Ok(())
     }
 
@@ -103,7 +103,7 @@ impl<R: Raft> Tester<R> {
 
     /// Prints a line the way a test's `fmt.Printf` would.
     pub fn print(&mut self, line: impl Into<String>) {
-        self.lines.push(line.into());
+        self.say(line.into());
     }
 
     /// `rpcCount(i)`: requests handled by server i's current incarnation.

@@ -11,8 +11,9 @@ use tester::{Budget, Edition};
 #[derive(Debug, Parser)]
 #[command(name = "lab", version)]
 pub struct Cli {
-    /// A built-in planted Raft instead of the real one (for testing `lab`).
-    #[arg(long, global = true, hide = true, value_name = "NAME")]
+    /// Which of this binary's Rafts to run (its registered variants; the
+    /// first by default). Replay lines name it.
+    #[arg(long, global = true, value_name = "NAME")]
     pub raft: Option<String>,
     /// Strict oracles: check Raft's safety properties after every input
     /// (one leader per term, log matching, applied entries stored on a
@@ -57,6 +58,7 @@ pub enum Command {
     /// Run many seeds of the matching tests in parallel, isolated in workers.
     Sweep(SweepArgs),
     /// Re-run one seed with tracing on and print what happened.
+    #[command(after_help = labtrace::vocab::topics_help())]
     Replay(ReplayArgs),
     /// Measure the simulator's throughput over the suite, by part.
     Bench(BenchArgs),
@@ -164,12 +166,25 @@ pub struct ReplayArgs {
     /// One column per server.
     #[arg(long)]
     pub columns: bool,
-    /// Only these topics (comma-separated: vote,append,commit,...).
-    #[arg(long, value_delimiter = ',')]
+    /// Width of the column layout [default: the terminal's, else 150].
+    #[arg(long, value_name = "N", value_parser = parse_width)]
+    pub width: Option<usize>,
+    /// Only these topics (comma-separated, listed below); the tester's
+    /// markers are shown whatever this says.
+    #[arg(long, value_delimiter = ',', value_name = "TOPICS")]
     pub only: Vec<String>,
-    /// Only this server's events (and the tester's).
+    /// Never these topics, the tester's markers included.
+    #[arg(long, value_delimiter = ',', value_name = "TOPICS")]
+    pub hide: Vec<String>,
+    /// Only this server's events (and the tester's markers); with
+    /// --columns, only its column.
     #[arg(long)]
     pub server: Option<usize>,
+    /// Which of the Raft's own events to collect, RUST_LOG-style:
+    /// `debug`, `my_raft=trace,my_raft::net=off` [default: $LAB_LOG, else
+    /// debug]. The lab's own events (`lab::*`) are kept unless named.
+    #[arg(long, value_name = "FILTER")]
+    pub log: Option<String>,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -271,6 +286,13 @@ fn parse_count(s: &str) -> Result<u64, String> {
     match s.trim().parse::<u64>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("'{s}' is not a positive number")),
+    }
+}
+
+fn parse_width(s: &str) -> Result<usize, String> {
+    match s.trim().parse::<usize>() {
+        Ok(n) if n >= 40 => Ok(n),
+        _ => Err(format!("'{s}' is not a width of at least 40 columns")),
     }
 }
 

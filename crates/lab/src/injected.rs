@@ -52,11 +52,6 @@ pub fn raft_name(bug: Bug) -> String {
     format!("{PREFIX}{}", bug.name())
 }
 
-/// Whether `raft` names an injected bug (starts with `bug:`).
-pub fn is_injected(raft: &str) -> bool {
-    raft.starts_with(PREFIX)
-}
-
 /// The factory for `bug:NAME`; `Err` names the known bugs.
 pub fn find(raft: &str) -> Result<MakeBugged, UnknownBug> {
     let name = raft.strip_prefix(PREFIX).unwrap_or(raft);
@@ -81,6 +76,5 @@ mod tests {
             assert!(std::ptr::fn_addr_eq(make, BUGGED[bug as usize]));
         }
         assert!(find("bug:no-such-bug").is_err());
-        assert!(is_injected("bug:double-vote") && !is_injected("flaky"));
     }
 }

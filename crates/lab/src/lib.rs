@@ -10,8 +10,10 @@
 //!             ◄── one JSON line ────  (tester::run, panics caught)
 //!      parent: wall-clock watchdog per job; kills a hung child, records a
 //!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
-//!  lab replay TEST --seed S [--columns] [--only T,..] [--server I]
-//!      in this process, under a tracing Layer; printed in virtual time
+//!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
+//!                 [--server I] [--log FILTER]
+//!      in this process, under labtrace's collector; printed in virtual time
+//!  lab [--raft NAME] ...                  one of the binary's variants
 //!  lab bench [FILTER] [--seeds N]         throughput, by part
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
@@ -24,8 +26,11 @@
 //! - [`sweep`]: `sweep`; [`pool`]: worker processes and the watchdog;
 //!   [`worker`]: the child side; [`progress`]: bars or plain lines;
 //!   [`report`]: the table, failure groups, closing line and exit codes.
-//! - [`record`]: one run's result as JSON.
-//! - [`replay`]: the tracing collector and [`replay::render`].
+//! - [`record`]: one run's result as JSON; [`invocation`]: the program
+//!   replay lines name.
+//! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
+//! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`);
+//!   [`builtin`]: the `lab` binary's (reference, planted, injected bugs).
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
 //! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
 //!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
@@ -49,11 +54,16 @@
 //! ```
 //!
 //! then `cargo run --release --bin lab -- sweep 3A --seeds 500`. The sweep
-//! re-invokes that same binary as its workers, so it tests your Raft.
+//! re-invokes that same binary as its workers, so it tests your Raft. To
+//! offer several Rafts (or one with several settings) by name, register
+//! them with [`Lab::variant`] and pick one with `--raft NAME`; replay lines
+//! name the binary and the variant ([`variants`], [`invocation`]).
 
 pub mod bench;
+pub mod builtin;
 pub mod cli;
 pub mod injected;
+pub mod invocation;
 pub mod mutants;
 pub mod new;
 pub mod planted;
@@ -64,66 +74,27 @@ pub mod replay;
 pub mod report;
 pub mod run;
 pub mod sweep;
+pub mod variants;
 pub mod worker;
 
-use clap::Parser;
+use clap::FromArgMatches;
 use cli::{Cli, Command, Usage};
 use raftapi::Raft;
 use report::Exit;
 use std::process::ExitCode;
 use tester::Factory;
+pub use variants::Lab;
 
-/// The command line for Rafts made by `make`. `--raft` is refused: planted
-/// Rafts exist only in the `lab` binary ([`main_builtin`]).
-pub fn main<R: Raft>(make: fn() -> Factory<R>) -> ExitCode {
-    let cli = match parse() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    if cli.raft.is_some() || matches!(cli.command, Command::Mutants(_)) {
-        return usage(&Usage(
-            "--raft and mutants are only known to the built-in lab binary".into(),
-        ));
-    }
-    if let Err(e) = cli::load_scenarios(cli.scenarios.as_deref()) {
-        return usage(&e);
-    }
-    finish(dispatch(&cli.command, make, None))
+/// The command line for Rafts made by `make` (one variant, `default`; see
+/// [`Lab`] for several).
+pub fn main<R: Raft + 'static>(make: fn() -> Factory<R>) -> ExitCode {
+    Lab::new().variant("default", "your Raft", make).run()
 }
 
-/// The `lab` binary: the reference Raft, a planted one with `--raft NAME`,
-/// or the reference Raft with an injected bug with `--raft bug:NAME`.
+/// The `lab` binary: the reference Raft, or another of [`builtin::lab`]'s
+/// variants with `--raft NAME` (planted Rafts, `bug:NAME`).
 pub fn main_builtin() -> ExitCode {
-    let cli = match parse() {
-        Ok(cli) => cli,
-        Err(code) => return code,
-    };
-    if let Err(e) = cli::load_scenarios(cli.scenarios.as_deref()) {
-        return usage(&e);
-    }
-    let result = match cli.raft.as_deref() {
-        None | Some("reference") => dispatch(&cli.command, reference, None),
-        Some(_) if matches!(cli.command, Command::Mutants(_)) => {
-            Err(Usage("mutants chooses its own Rafts: drop --raft".into()))
-        }
-        Some(name) if injected::is_injected(name) => match injected::find(name) {
-            Ok(make) => dispatch(&cli.command, make, Some(leak(name))),
-            Err(e) => Err(Usage(format!("unknown --raft '{name}': {e}"))),
-        },
-        Some(name) => match planted::find(name) {
-            Some(make) => dispatch(&cli.command, make, Some(leak(name))),
-            None => Err(Usage(format!(
-                "unknown --raft '{name}': expected reference, bug:NAME, {}",
-                planted::names()
-            ))),
-        },
-    };
-    finish(result)
-}
-
-/// The `--raft` name for the life of the process (it ends in replay lines).
-fn leak(name: &str) -> &'static str {
-    Box::leak(name.to_string().into_boxed_str())
+    builtin::lab().run()
 }
 
 /// The reference Raft's factory.
@@ -131,12 +102,16 @@ pub fn reference() -> Factory<labraft::Raft> {
     Box::new(<labraft::Raft as Raft>::make)
 }
 
-/// Parses the command line; clap's own errors are cut to their first line.
-fn parse() -> Result<Cli, ExitCode> {
-    let parsed = Cli::try_parse().map(|mut cli| {
-        cli.spread_globals();
-        cli
-    });
+/// Parses the command line with `command` (the [`Cli`], as a [`Lab`]
+/// completes it); clap's own errors are cut to their first line.
+fn parse(command: clap::Command) -> Result<Cli, ExitCode> {
+    let parsed = command
+        .try_get_matches()
+        .and_then(|m| Cli::from_arg_matches(&m))
+        .map(|mut cli| {
+            cli.spread_globals();
+            cli
+        });
     parsed.map_err(|e| {
         use clap::error::ErrorKind;
         match e.kind() {

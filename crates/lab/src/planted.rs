@@ -1,6 +1,7 @@
 //! Planted Rafts: the reference [`labraft::Raft`] with one bug injected, for
-//! testing the tool itself (`lab --raft NAME ...`, a hidden option). Each
-//! bug is deterministic in the run's seed, so every failure replays.
+//! testing the tool itself (`lab --raft NAME ...`, variants of the built-in
+//! binary). Each bug is deterministic in the run's seed, so every failure
+//! replays.
 //!
 //! | name           | bug                                                        | caught as            |
 //! |----------------|------------------------------------------------------------|----------------------|
@@ -40,17 +41,6 @@ pub const PLANTED: [(&str, MakePlanted); 5] = [
     ("runaway", || factory(Bug::Runaway)),
     ("flaky", || factory(Bug::Flaky)),
 ];
-
-/// The names `--raft` accepts, for error messages.
-pub fn names() -> String {
-    let names: Vec<&str> = PLANTED.iter().map(|(n, _)| *n).collect();
-    names.join(", ")
-}
-
-/// The factory of the planted Raft called `name`.
-pub fn find(name: &str) -> Option<MakePlanted> {
-    PLANTED.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
-}
 
 fn factory(bug: Bug) -> Factory<Planted> {
     Box::new(move |config, persisted, out| Planted::make(bug, config, persisted, out))

@@ -185,7 +185,9 @@ pub struct Job {
     pub strict: bool,
 }
 
-/// `lab replay TEST --seed S --edition E [--strict] [--raft NAME]`.
+/// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E [--strict]
+/// [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
+/// scenario directory as [`crate::invocation`] finds them.
 pub fn replay_command(
     test: &str,
     seed: u64,
@@ -193,7 +195,12 @@ pub fn replay_command(
     raft: Option<&str>,
     strict: bool,
 ) -> String {
-    let mut line = tester::seeds::lab_replay_command(test, seed, edition);
+    let mut line = format!(
+        "{}{} replay {test} --seed {} --edition {edition}",
+        crate::invocation::program(),
+        crate::invocation::scenarios_flag(test),
+        show_seed(seed)
+    );
     if strict {
         line.push_str(" --strict");
     }

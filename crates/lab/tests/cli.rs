@@ -74,10 +74,14 @@ fn a_planted_failure_replays_as_printed() {
         .find(|l| l.starts_with("FAIL "))
         .expect("a failure line");
     let message = fail.split(": ").last().unwrap();
+    // The binary, run from its cargo target directory, is named as cargo
+    // runs it: `cargo run [--release] --bin lab -- replay ...`.
     let replay = text
         .lines()
-        .find_map(|l| l.strip_prefix("  replay: lab "))
-        .expect("a replay line");
+        .find_map(|l| l.strip_prefix("  replay: cargo run "))
+        .and_then(|l| l.split_once(" --bin lab -- "))
+        .expect("a replay line")
+        .1;
     let args: Vec<&str> = replay.split(' ').collect();
     assert!(args.ends_with(&["--raft", "flaky"]), "{replay}");
     let again = lab(&args);

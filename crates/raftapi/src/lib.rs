@@ -49,6 +49,27 @@
 //! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
 //!   [`Config::seed`], so that the same run seed replays the same run.
 //!
+//! # Seeing what your Raft does
+//!
+//! The tester runs every input inside a `tracing` span naming the server,
+//! its incarnation and the virtual time, and shows, for any Raft and with no
+//! help from it, every RPC (sent, received, replied, or failed and why),
+//! every persist and apply, role and term changes (from [`Raft::state`]),
+//! commit and last-log changes (from [`Raft::inspect`], if provided), and
+//! the tester's own steps: `lab replay TEST --seed S`, or `LAB_LOG=debug
+//! cargo test` for failing runs. To add your own lines, emit `tracing`
+//! events (any target, any fields); each lands in its server's column at
+//! its input's virtual time, and a `topic` field (`vote`, `append`, ...)
+//! lets `--only` select it:
+//!
+//! ```ignore
+//! tracing::debug!(target: "my_raft", topic = "append", prev = args.prev_log_index, "refused");
+//! ```
+//!
+//! Select your targets RUST_LOG-style with `--log my_raft=trace` or
+//! `LAB_LOG=my_raft=trace`. The vocabulary is in the `labtrace` crate
+//! (`labtrace::vocab`).
+//!
 //! # Implementing it outside this repo
 //!
 //! ```

@@ -12,7 +12,6 @@ impl<R: Raft> Tester<R> {
     /// live server counts as connected afterwards.
     pub fn set_links(&mut self, allowed: impl Fn(usize, usize) -> bool) {
         self.sim.record_external(5, 0);
-        self.note("disconnect", format_args!("set links"));
         for i in 0..self.n {
             self.connected[i] = self.is_up(i);
             for j in 0..self.n {
@@ -21,6 +20,7 @@ impl<R: Raft> Tester<R> {
                 }
             }
         }
+        self.mark_partition();
     }
 
     /// Adds `ms` of delay to requests on the current end `i -> j`.

@@ -129,6 +129,8 @@ pub struct Tester<R: Raft> {
     pub(crate) began: Option<String>,
     /// The strict oracles, when on (`set_strict`).
     pub(crate) oracles: Option<crate::oracle::Oracles>,
+    /// What the observation events need to remember (`crate::observe`).
+    pub(crate) observer: crate::observe::Observer,
 }
 
 impl<R: Raft> Tester<R> {
@@ -173,6 +175,7 @@ impl<R: Raft> Tester<R> {
             lines: Vec::new(),
             began: None,
             oracles: None,
+            observer: crate::observe::Observer::new(n),
         };
         match edition {
             Edition::Y2024 => {
@@ -199,6 +202,7 @@ impl<R: Raft> Tester<R> {
                 t.sim.set_long_delays(true);
             }
         }
+        t.mark_network();
         t
     }
 
@@ -260,11 +264,13 @@ impl<R: Raft> Tester<R> {
     pub fn set_reliable(&mut self, reliable: bool) {
         self.reliable = reliable;
         self.sim.set_reliable(reliable);
+        self.mark_network();
     }
 
     /// The course's `setlongreordering`.
     pub fn set_long_reordering(&mut self, yes: bool) {
         self.sim.set_long_reordering(yes);
+        self.mark_network();
     }
 
     /// Whether server `i` is connected (the course's `connected[i]`).
@@ -341,10 +347,11 @@ impl<R: Raft> Tester<R> {
         Err(f)
     }
 
-    /// Emits a tester event (disconnect, crash, check begin/end, ...) for
-    /// trace viewers: `tracing` target `tester`, fields `t` and `topic`.
+    /// Emits a tester marker with a message (a check's begin or verdict,
+    /// ...): target `lab::tester`, fields `t` and `topic` (see
+    /// [`labtrace::vocab`]).
     pub(crate) fn note(&self, topic: &'static str, what: std::fmt::Arguments<'_>) {
-        tracing::info!(target: "tester", t = self.sim.now().0, topic, "{what}");
+        tracing::info!(target: labtrace::vocab::TESTER, t = self.sim.now().0, topic, "{what}");
     }
 
     pub(crate) fn take_effects(&mut self) -> Effects<R::Request> {

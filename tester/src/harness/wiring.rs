@@ -17,7 +17,6 @@ impl<R: Raft> Tester<R> {
     pub fn connect(&mut self, i: usize) {
         self.connected[i] = true;
         self.sim.record_external(1, i as u64);
-        self.note("connect", format_args!("connect S{i}"));
         for j in 0..self.n {
             if self.connected[j] {
                 if let Some(end) = self.end_names[i][j] {
@@ -28,6 +27,7 @@ impl<R: Raft> Tester<R> {
                 }
             }
         }
+        self.mark_link_change(labtrace::vocab::topic::CONNECT, i);
     }
 
     /// 2024 `disconnect(i)` = 2025 `DisconnectAll(i)`: disables every end
@@ -35,7 +35,6 @@ impl<R: Raft> Tester<R> {
     pub fn disconnect(&mut self, i: usize) {
         self.connected[i] = false;
         self.sim.record_external(2, i as u64);
-        self.note("disconnect", format_args!("disconnect S{i}"));
         for j in 0..self.n {
             if let Some(end) = self.end_names[i][j] {
                 self.sim.enable(end, false);
@@ -44,6 +43,7 @@ impl<R: Raft> Tester<R> {
                 self.sim.enable(end, false);
             }
         }
+        self.mark_link_change(labtrace::vocab::topic::DISCONNECT, i);
     }
 
     /// 2025 `ConnectAll()`: `ConnectOne` for every server, up or down.
@@ -66,7 +66,7 @@ impl<R: Raft> Tester<R> {
         self.nodes[i].wake_generation += 1;
         if self.nodes[i].raft.take().is_some() {
             self.oracle_crashed(i);
-            self.note("crash", format_args!("crash S{i}"));
+            self.mark_crash(i);
         }
     }
 
@@ -214,10 +214,8 @@ impl<R: Raft> Tester<R> {
             now: Instant(self.sim.now().0),
         };
         self.sim.record_external(4, i as u64);
-        self.note(
-            "restart",
-            format_args!("start S{i} (incarnation {incarnation})"),
-        );
+        self.mark_restart(i, incarnation);
+        let _input = self.input_span(i, labtrace::vocab::input::MAKE);
         let mut fx = self.take_effects();
         let raft = (self.factory)(config, self.saved[i].clone(), &mut fx);
         self.nodes[i].raft = Some(raft);

@@ -1,9 +1,12 @@
 //! The simulator's outputs become Raft inputs; a Raft's effects are performed
 //! in the order of the raftapi contract: persist, reply and calls, wake-up,
-//! applies.
+//! applies. Each input and its effects run inside the server's input span
+//! (`input_span`), and the `observe_*` calls emit the lab's events
+//! (`crate::observe`).
 
 use super::Tester;
 use labrpc::{CallId, Output, Time};
+use labtrace::vocab::input;
 use raftapi::{Effects, Instant, NodeId, Raft};
 
 /// Timer keys with this bit set belong to nodes; the others are task ids.
@@ -23,6 +26,8 @@ impl<R: Raft> Tester<R> {
             } => {
                 let from = self.end_owner[end.0 as usize].from;
                 let i = name.0;
+                let _input = self.input_span(i, input::REQUEST);
+                self.observe_recv(i, from, call);
                 let mut fx = self.take_effects();
                 let raft = self.nodes[i]
                     .raft
@@ -32,23 +37,27 @@ impl<R: Raft> Tester<R> {
                 self.perform(i, fx, Some((call, reply)));
             }
             Output::Resolved {
+                call,
                 end,
                 request,
                 reply,
-                ..
+                sent_at,
             } => {
                 let owner = self.end_owner[end.0 as usize];
                 // A reply to a crashed incarnation goes nowhere, like a reply
                 // to a killed Go Raft's goroutine.
-                if self.nodes[owner.from].incarnation != owner.incarnation {
+                let node = &self.nodes[owner.from];
+                let live = node.incarnation == owner.incarnation && node.raft.is_some();
+                let _input = live
+                    .then(|| self.input_span(owner.from, input::REPLY))
+                    .flatten();
+                self.observe_resolved(owner, call, &request, &reply, sent_at);
+                if !live {
                     return;
                 }
                 let mut fx = self.take_effects();
-                let Some(raft) = self.nodes[owner.from].raft.as_mut() else {
-                    self.return_effects(fx);
-                    return;
-                };
-                raft.handle_reply(now, NodeId(owner.to), request, reply, &mut fx);
+                let raft = self.nodes[owner.from].raft.as_mut().expect("live");
+                raft.handle_reply(now, NodeId(owner.to), request, reply.ok(), &mut fx);
                 self.perform(owner.from, fx, None);
             }
             Output::Timer { key } if key & NODE_TIMER != 0 => {
@@ -64,6 +73,7 @@ impl<R: Raft> Tester<R> {
                     Some(at) => return self.arm_timer(i, at),
                     None => return,
                 }
+                let _input = self.input_span(i, input::TICK);
                 let mut fx = self.take_effects();
                 let Some(raft) = self.nodes[i].raft.as_mut() else {
                     self.return_effects(fx);
@@ -85,6 +95,7 @@ impl<R: Raft> Tester<R> {
         reply: Option<(CallId, R::Reply)>,
     ) {
         self.oracle_observe(i);
+        self.observe_effects(i, &fx);
         if let Some(p) = fx.take_persist() {
             self.saved[i].raft_state = p.raft_state;
             self.saved[i].snapshot = p.snapshot;
@@ -100,7 +111,8 @@ impl<R: Raft> Tester<R> {
                 self.n
             );
             let end = self.end_names[i][to.0].expect("a live server has ends");
-            self.sim.call(end, request);
+            let call = self.sim.call(end, request);
+            self.observe_send(i, to.0, call);
         }
         if let Some(at) = fx.take_wake() {
             let at = Time(at.0);
@@ -119,6 +131,7 @@ impl<R: Raft> Tester<R> {
         applies.extend(fx.drain_applies());
         self.return_effects(fx);
         for msg in applies.drain(..) {
+            self.observe_apply(&msg);
             self.apply(i, msg);
         }
         self.apply_buffer = applies;
@@ -137,9 +150,12 @@ impl<R: Raft> Tester<R> {
     pub fn start_on(&mut self, i: usize, command: raftapi::Bytes) -> Option<raftapi::Started> {
         let now = Instant(self.sim.now().0);
         self.nodes[i].raft.as_ref()?;
+        let _input = self.input_span(i, input::START);
+        let shown = self.start_shown(&command);
         let mut fx = self.take_effects();
         let raft = self.nodes[i].raft.as_mut().expect("checked above");
         let started = raft.start(now, command, &mut fx);
+        self.mark_start(i, shown, started);
         self.perform(i, fx, None);
         started
     }

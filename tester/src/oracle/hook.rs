@@ -56,7 +56,7 @@ impl<R: Raft> Tester<R> {
 
     fn oracle_done(&mut self, result: Result<(), Violation>) {
         if let Some(note) = self.oracles.as_mut().and_then(Oracles::take_note) {
-            self.lines.push(note);
+            self.say(note);
         }
         if let Err(v) = result {
             self.note("oracle", format_args!("{}: {}", v.check, v.message));

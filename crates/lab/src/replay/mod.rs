@@ -1,127 +1,36 @@
-//! `lab replay`: one seed re-run in this process with a tracing layer that
-//! collects what the Raft (target `labraft`), the network's drops (target
-//! `labrpc`) and the tester (target `tester`) said, then printed in virtual
-//! time by [`render`]. No wall-clock time appears anywhere in the output, so
-//! the same seed prints the same bytes.
+//! `lab replay`: one seed re-run in this process under [`labtrace`]'s
+//! collector, then printed in virtual time: every event of every server
+//! (the lab's RPC, effect, state and tester events, and whatever the Raft
+//! itself emitted, under any target), filtered by topic and server. No
+//! wall-clock time appears anywhere in the output, so the same seed prints
+//! the same bytes.
+//!
+//! [`collect`] is the same run as data, for other views of a run.
 
 pub mod render;
 
 use crate::cli::{self, ReplayArgs, Usage};
 use crate::report::{Exit, exit_of};
 use crate::worker::quiet_panics;
+use labtrace::{Collector, Event, LogFilter, Style, vocab};
 use raftapi::Raft;
-use std::fmt;
-use std::sync::{Arc, Mutex};
-use tester::Factory;
-use tracing::field::{Field, Visit};
-use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
+use tester::{Factory, Outcome, RunSpec};
+use tracing_subscriber::layer::SubscriberExt;
 
-/// Who said it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Source {
-    /// The tester (connect, disconnect, crash, restart, check, failure).
-    Tester,
-    /// A Raft server (the event has a `node`).
-    Raft,
-    /// The network (labrpc drops).
-    Net,
-}
+/// The variable `--log` defaults to (as for `cargo test`).
+pub const LOG_VAR: &str = tester::observe::logging::LOG_VAR;
 
-/// One collected event.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct TraceEvent {
-    /// Virtual ms.
-    pub t: u64,
-    /// The server, for Raft events.
-    pub node: Option<usize>,
-    /// The topic (vote, append, ..., drop, connect, ...).
-    pub topic: String,
-    /// The message.
-    pub message: String,
-    /// Who said it.
-    pub source: Source,
-}
-
-/// A [`Layer`] that keeps the lab's events in memory.
-#[derive(Clone, Debug, Default)]
-pub struct Collector {
-    events: Arc<Mutex<Vec<TraceEvent>>>,
-}
-
-impl Collector {
-    /// Everything collected so far.
-    pub fn take(&self) -> Vec<TraceEvent> {
-        std::mem::take(&mut *self.events.lock().expect("collector lock"))
-    }
-}
-
-/// The fields of one event.
-#[derive(Default)]
-struct Fields {
-    t: u64,
-    node: Option<usize>,
-    topic: String,
-    message: String,
-    call: Option<u64>,
-}
-
-impl Visit for Fields {
-    fn record_u64(&mut self, field: &Field, value: u64) {
-        match field.name() {
-            "t" => self.t = value,
-            "node" => self.node = Some(value as usize),
-            "call" => self.call = Some(value),
-            _ => {}
-        }
-    }
-
-    fn record_i64(&mut self, field: &Field, value: i64) {
-        self.record_u64(field, value.max(0) as u64);
-    }
-
-    fn record_str(&mut self, field: &Field, value: &str) {
-        match field.name() {
-            "topic" => self.topic = value.to_string(),
-            "message" => self.message = value.to_string(),
-            _ => {}
-        }
-    }
-
-    fn record_debug(&mut self, field: &Field, value: &dyn fmt::Debug) {
-        if field.name() == "message" {
-            self.message = format!("{value:?}");
-        }
-    }
-}
-
-impl<S: tracing::Subscriber> Layer<S> for Collector {
-    fn on_event(&self, event: &tracing::Event<'_>, _: Context<'_, S>) {
-        let source = match event.metadata().target() {
-            "tester" => Source::Tester,
-            "labraft" => Source::Raft,
-            "labrpc" => Source::Net,
-            _ => return,
-        };
-        let mut f = Fields::default();
-        event.record(&mut f);
-        if source == Source::Net {
-            if !f.message.starts_with("drop") {
-                return;
-            }
-            f.topic = "drop".to_string();
-            if let Some(call) = f.call {
-                f.message = format!("{} (call {call})", f.message);
-            }
-        }
-        let e = TraceEvent {
-            t: f.t,
-            node: f.node,
-            topic: f.topic,
-            message: f.message,
-            source,
-        };
-        self.events.lock().expect("collector lock").push(e);
-    }
+/// Runs `spec` once under a collector keeping what `filter` wants: the
+/// outcome and every collected event, in the order they happened.
+pub fn collect<R: Raft>(
+    spec: RunSpec,
+    factory: Factory<R>,
+    filter: LogFilter,
+) -> (Outcome, Vec<Event>) {
+    let collector = Collector::new(filter);
+    let subscriber = tracing_subscriber::registry().with(collector.clone());
+    let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, factory));
+    (outcome, collector.take())
 }
 
 /// `lab replay TEST --seed S`.
@@ -138,25 +47,45 @@ pub fn main<R: Raft>(
             test.servers - 1
         )));
     }
+    vocab::check_topics(&args.only).map_err(|e| Usage(format!("--only: {e}")))?;
+    vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
+    let filter = log_filter(args.log.as_deref())?;
     quiet_panics();
-    let spec = args.common.spec(test, args.seed);
-    let collector = Collector::default();
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, make()));
-    let events = collector.take();
-    let style = render::Style {
+    let (outcome, events) = collect(args.common.spec(test, args.seed), make(), filter);
+    let style = Style {
         columns: args.columns,
         colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
         servers: test.servers,
+        width: args.width.unwrap_or_else(terminal_width),
         only: args.only.clone(),
+        hide: args.hide.clone(),
         server: args.server,
     };
     print!("{}", render::header(&outcome, raft));
-    print!("{}", render::events(&events, &style));
+    print!("{}", labtrace::render::render(&events, &style));
     print!("{}", render::footer(&outcome, raft));
     Ok(outcome
         .result
         .as_ref()
         .err()
         .map_or(Exit::Passed, |f| exit_of(f.kind.into())))
+}
+
+/// `--log`, else `$LAB_LOG`, else the default; a bad one is a usage error.
+fn log_filter(flag: Option<&str>) -> Result<LogFilter, Usage> {
+    let spec = match flag {
+        Some(s) => s.to_string(),
+        None => std::env::var(LOG_VAR).unwrap_or_else(|_| labtrace::collect::DEFAULT_FILTER.into()),
+    };
+    LogFilter::parse(&spec).map_err(|e| Usage(e.to_string()))
+}
+
+/// The terminal's width when printing to one, else the default (so a
+/// replay piped or captured prints the same bytes everywhere).
+fn terminal_width() -> usize {
+    let term = console::Term::stdout();
+    match term.size_checked() {
+        Some((_, cols)) if term.is_term() => usize::from(cols).max(40),
+        _ => labtrace::render::DEFAULT_WIDTH,
+    }
 }
