@@ -268,6 +268,8 @@ impl raftapi::Raft for Raft {
         // timeout): become a candidate and send RequestVote to every peer.
         // A leader sends its heartbeats from here too (at most ten per
         // second: the tester counts RPCs).
+        // To see a step in `lab replay`, log it:
+        // tracing::debug!(topic = "vote", term = self.current_term.0, "starting an election");
         self.sleep_until_next_check(now, out);
     }
 
