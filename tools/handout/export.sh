@@ -2,17 +2,18 @@
 # `make handout DIR=...`: export what a student gets, without the reference
 # Raft. The handout is a workspace of its own that builds and tests by itself:
 #
-#   raftapi, labcodec, labrpc, tester   the seam, the codec, the simulator, the tests
+#   raftapi, labcodec, labrpc, labtrace, tester  the seam, codec, simulator, traces, tests
 #   lab                                 the command line, `lab new` and its starter crate
 #   scenarios/                          the scenario files
-#   README.md, docs/STUDENTS.md         the handout's README (HANDOUT-README.md here),
-#   docs/DIFFERENCES.md                 the Go lab mapped to this one, where the port differs
+#   README.md                           the handout's (tools/handout/HANDOUT-README.md)
+#   docs/STUDENTS.md, DIFFERENCES.md    the Go lab mapped to this one; where the port differs
 #
 # Left out: labraft (the staff's solution), and what needs it: lab's
 # `reference` feature (the reference Raft, `--raft bug:NAME`, `lab mutants`)
 # and its source files, tester's integration tests and benchmark, lab's CLI
-# tests; also the staff's CI, tools and result tables. Manifest lines that
-# name labraft end in `# staff-only` and are dropped here.
+# tests; also the staff's CI, tools, Makefile and result tables. Manifest
+# lines that name labraft end in `# staff-only`, or sit between `# staff-only
+# {` and `# } staff-only`, and are dropped here.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 dir=${1:-}
@@ -29,13 +30,13 @@ if [ -d "$dir" ] && [ -n "$(ls -A "$dir")" ]; then
     exit 2
 fi
 
-include=(
-    Cargo.toml Cargo.lock .gitignore
-    crates/raftapi crates/labcodec crates/lab labrpc tester scenarios
-    docs/STUDENTS.md docs/DIFFERENCES.md
-)
+# Everything tracked (and new, not ignored) except what is staff-only: new
+# crates the lab grows land in the handout by default, and `.ci/handout`
+# checks that it still builds and passes its tests without labraft.
 staff_only=(
-    crates/lab/src/injected.rs crates/lab/src/mutants.rs crates/lab/src/planted.rs
+    labraft/ .ci/ tools/ Makefile README.md docs/MUTANTS.md docs/RESULTS.md
+    crates/lab/src/builtin.rs crates/lab/src/injected.rs
+    crates/lab/src/mutants.rs crates/lab/src/planted.rs
     crates/lab/tests/cli.rs crates/lab/tests/mutants.rs
     tester/tests/ tester/benches/
 )
@@ -52,7 +53,7 @@ mkdir -p "$dir"
 dir=$(cd "$dir" && pwd)
 cd "$root"
 # Tracked and new (not ignored) files, as they are in the working tree.
-git ls-files -z --cached --others --exclude-standard -- "${include[@]}" |
+git ls-files -z --cached --others --exclude-standard |
     while IFS= read -r -d '' file; do
         if is_staff_only "$file" || [ ! -f "$file" ]; then
             continue
@@ -61,7 +62,7 @@ git ls-files -z --cached --others --exclude-standard -- "${include[@]}" |
         cp -p "$file" "$dir/$file"
     done
 cp tools/handout/HANDOUT-README.md "$dir/README.md"
-find "$dir" -name Cargo.toml -exec sed -i '/# staff-only$/d' {} +
+find "$dir" -name Cargo.toml -exec sed -i -e '/^# staff-only {$/,/^# } staff-only$/d' -e '/# staff-only$/d' {} +
 
 # The lockfile keeps the versions raftlab was tested with, less labraft's
 # entries (no network needed when cargo's cache holds the crates).

@@ -137,7 +137,10 @@ fn a_crate_with_path_dependencies_on_this_checkout() {
         read("Cargo.toml")
     );
     assert!(read("Cargo.toml").contains("name = \"my-raft\""));
-    let lab_dep = format!("lab = {{ path = \"{}/crates/lab\" }}", checkout.display());
+    let lab_dep = format!(
+        "lab = {{ path = \"{}/crates/lab\", default-features = false }}",
+        checkout.display()
+    );
     assert!(read("cli/Cargo.toml").contains(&lab_dep));
     assert!(read("tests/raft.rs").contains("tester::raft_tests!(my_raft::Raft);"));
     assert_eq!(read("src/lib.rs"), include_str!("../templates/src/lib.rs"));
@@ -175,4 +178,23 @@ fn an_empty_directory_takes_a_name_and_git_dependencies() {
         "the lock of another revision would mislead"
     );
     fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Without the `reference` feature (the handout) the `lab` binary has no
+/// Raft: it lists and makes crates, and the commands that run tests point
+/// at a crate's own `lab`.
+#[cfg(not(feature = "reference"))]
+#[test]
+fn without_the_reference_raft_lab_lists_and_makes_crates_only() {
+    let out = lab(&["list", "3A"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert_eq!(stdout(&out).matches("Test").count(), 3);
+    for args in [
+        &["run", "3A"][..],
+        &["replay", "TestBackup3B", "--seed", "1"],
+    ] {
+        refused(&lab(args), "has no Raft of its own");
+    }
+    let out = lab(&["mutants"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

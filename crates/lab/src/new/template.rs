@@ -110,25 +110,33 @@ fn render(text: &str, name: &str, crate_name: &str, source: &Source) -> String {
     out
 }
 
-/// The manifest line for one raftlab package.
+/// The manifest line for one raftlab package. `lab` comes without its
+/// default `reference` feature: a student's command line runs the student's
+/// Raft, and never compiles the reference one.
 fn dependency(package: &str, source: &Source) -> String {
-    match source {
+    let features = if package == "lab" {
+        ", default-features = false"
+    } else {
+        ""
+    };
+    let place = match source {
         Source::Checkout(root) => {
             let dir = PACKAGES
                 .iter()
                 .find(|(p, _)| *p == package)
                 .map(|(_, dir)| root.join(dir))
                 .expect("a raftlab package of PACKAGES");
-            format!("{package} = {{ path = {} }}", toml_string(&path_text(&dir)))
+            format!("path = {}", toml_string(&path_text(&dir)))
         }
         Source::Git { url, rev } => {
             let rev = rev
                 .as_deref()
                 .map(|r| format!(", rev = {}", toml_string(r)))
                 .unwrap_or_default();
-            format!("{package} = {{ git = {}{rev} }}", toml_string(url))
+            format!("git = {}{rev}", toml_string(url))
         }
-    }
+    };
+    format!("{package} = {{ {place}{features} }}")
 }
 
 /// The README's paragraph on where the lab comes from.
@@ -284,7 +292,9 @@ mod tests {
         let cli = file(&files, "cli/Cargo.toml");
         assert!(cli.contains("name = \"my-raft-cli\""));
         assert!(cli.contains("my-raft = { path = \"..\" }"));
-        assert!(cli.contains("lab = { path = \"/src/raftlab/crates/lab\" }"));
+        assert!(
+            cli.contains("lab = { path = \"/src/raftlab/crates/lab\", default-features = false }")
+        );
         assert!(file(&files, "tests/raft.rs").contains("tester::raft_tests!(my_raft::Raft);"));
         assert!(file(&files, "src/bin/lab.rs").contains("<my_raft::Raft as raftapi::Raft>"));
         assert!(file(&files, "README.md").contains("checkout at `/src/raftlab`"));
@@ -303,7 +313,7 @@ mod tests {
         assert!(file(&files, "Cargo.toml").contains(want));
         assert!(
             file(&files, "cli/Cargo.toml")
-                .contains("lab = { git = \"https://example.org/raftlab.git\", rev = \"abc123\" }")
+                .contains("lab = { git = \"https://example.org/raftlab.git\", rev = \"abc123\", default-features = false }")
         );
         assert!(file(&files, "README.md").contains("revision `abc123`"));
         assert_eq!(file(&files, "Cargo.lock"), "# lock\n");
