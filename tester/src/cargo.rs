@@ -1,15 +1,34 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`; `LAB_LOG` in
-//! [`crate::observe::logging`]), and the [`raft_tests!`](crate::raft_tests)
-//! macro that gives any Raft the 28 tests under their Go names.
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`;
+//! `LAB_LOG` in [`crate::observe::logging`]), and the
+//! [`raft_tests!`](crate::raft_tests) macro that gives any Raft the 28 tests
+//! under their Go names.
+//!
+//! Each run is watched ([`crate::watchdog`]): a Raft that loops or blocks
+//! for `LAB_TIMEOUT_S` seconds of the test thread's CPU time (default 60)
+//! fails with its seed, the virtual time it reached and its replay line.
+//! A looping thread cannot be stopped, so the report goes straight to
+//! stderr and the whole test process ends with exit code 4: the other tests
+//! of that process do not report.
 
 use crate::edition::Edition;
 use crate::harness::Factory;
 use crate::registry;
 use crate::runner::RunSpec;
-use crate::seeds::{fresh_seed, parse_seed, show_seed};
+use crate::seeds::{fresh_seed, parse_seed, replay_command, show_seed};
+use crate::watchdog::{Expiry, OnExpiry, Watchdog};
 use raftapi::Raft;
 use std::fmt;
+use std::io::Write as _;
+use std::time::Duration;
+
+/// `LAB_TIMEOUT_S` when unset: generous, as a student's debug build of a
+/// slow Raft may take a while, and a hang is still reported within a minute.
+pub const DEFAULT_TIMEOUT_S: u64 = 60;
+
+/// The exit code of a test process ended by the watchdog (`lab`'s "a run
+/// hung").
+pub const HUNG_EXIT_CODE: i32 = 4;
 
 /// Seeds and edition read from the environment.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,6 +43,12 @@ pub struct EnvConfig {
     pub edition: Edition,
     /// `LAB_STRICT=1`: run the strict oracles (default off).
     pub strict: bool,
+    /// `LAB_TIMEOUT_S`: the CPU limit of one run (`None`: `LAB_TIMEOUT_S=0`,
+    /// no watchdog, e.g. under a debugger).
+    pub timeout: Option<Duration>,
+    /// `LAB_VERBOSE=1`: print every run's seed and replay line before it
+    /// runs, uncaptured.
+    pub verbose: bool,
 }
 
 /// An environment variable with a value we cannot use.
@@ -39,13 +64,6 @@ impl fmt::Display for BadEnv {
 impl EnvConfig {
     /// Reads the configuration from `var` (normally `std::env::var`).
     pub fn read(var: impl Fn(&str) -> Option<String>) -> Result<EnvConfig, BadEnv> {
-        let (seed, pinned) = match var("LAB_SEED") {
-            Some(s) => (
-                parse_seed(&s).map_err(|e| BadEnv(format!("LAB_SEED: {e}")))?,
-                true,
-            ),
-            None => (fresh_seed(), false),
-        };
         let seeds = match var("LAB_SEEDS") {
             Some(s) => match s.trim().parse::<u64>() {
                 Ok(n) if n > 0 => n,
@@ -57,23 +75,42 @@ impl EnvConfig {
             },
             None => 1,
         };
+        // The last seed, first + seeds - 1, must exist.
+        let room = u64::MAX - (seeds - 1);
+        let (seed, pinned) = match var("LAB_SEED") {
+            Some(s) => (
+                parse_seed(&s).map_err(|e| BadEnv(format!("LAB_SEED: {e}")))?,
+                true,
+            ),
+            None => (fresh_seed() % room.saturating_add(1), false),
+        };
+        if seed > room {
+            return Err(BadEnv(format!(
+                "LAB_SEED {} with LAB_SEEDS {seeds} runs past the last seed {}",
+                show_seed(seed),
+                show_seed(u64::MAX)
+            )));
+        }
         let edition = match var("LAB_EDITION") {
             Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_EDITION: {e}")))?,
             None => Edition::default(),
         };
-        let strict = match var("LAB_STRICT").as_deref().map(str::trim) {
-            None | Some("" | "0") => false,
-            Some("1") => true,
-            Some(s) => {
-                return Err(BadEnv(format!("LAB_STRICT: '{s}' is not 0 or 1")));
-            }
+        let timeout_s = match var("LAB_TIMEOUT_S") {
+            Some(s) => s.trim().parse::<u64>().map_err(|_| {
+                BadEnv(format!(
+                    "LAB_TIMEOUT_S: '{s}' is not a number of seconds (0 turns the watchdog off)"
+                ))
+            })?,
+            None => DEFAULT_TIMEOUT_S,
         };
         Ok(EnvConfig {
             seed,
             pinned,
             seeds,
             edition,
-            strict,
+            strict: flag(&var, "LAB_STRICT")?,
+            timeout: (timeout_s > 0).then(|| Duration::from_secs(timeout_s)),
+            verbose: flag(&var, "LAB_VERBOSE")?,
         })
     }
 
@@ -83,15 +120,45 @@ impl EnvConfig {
     }
 }
 
-/// Runs test `name` the way `cargo test` expects: every configured seed;
-/// prints the course's lines; panics with the failure report on failure.
+/// A 0-or-1 variable (unset: 0).
+fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, BadEnv> {
+    match var(name).as_deref().map(str::trim) {
+        None | Some("" | "0") => Ok(false),
+        Some("1") => Ok(true),
+        Some(s) => Err(BadEnv(format!("{name}: '{s}' is not 0 or 1"))),
+    }
+}
+
+/// Runs test `name` the way `cargo test` expects: every configured seed,
+/// each under the watchdog; prints the course's lines (and, with several
+/// seeds or `LAB_VERBOSE=1`, each seed and replay line before it runs);
+/// panics with the failure report on failure.
 pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
+    let watchdog = env.timeout.map(Watchdog::new);
     for k in 0..env.seeds {
-        let seed = env.seed.wrapping_add(k);
+        let seed = env.seed + k;
         let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
-        let outcome = crate::observe::logging::run_with_env(spec, make());
+        let replay = replay_command(test.name, seed, env.edition, env.strict);
+        let heading = format!(
+            "RUN {} seed={} edition={}\n  replay: {replay}",
+            test.name,
+            show_seed(seed),
+            env.edition
+        );
+        if env.verbose {
+            // Uncaptured, so a run that never ends still shows its seed.
+            let _ = writeln!(std::io::stderr(), "{heading}");
+        } else if env.seeds > 1 {
+            println!("{heading}");
+        }
+        let outcome = match &watchdog {
+            Some(dog) => dog.watch(hang_report(heading, env.timeout_s()), || {
+                crate::observe::logging::run_with_env(spec, make())
+            }),
+            None => crate::observe::logging::run_with_env(spec, make()),
+        };
         for line in &outcome.lines {
             println!("{line}");
         }
@@ -104,6 +171,30 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
             panic!("{report}\n  (seed {} was {how})", show_seed(seed));
         }
     }
+}
+
+impl EnvConfig {
+    /// `LAB_TIMEOUT_S` as typed (0: off).
+    fn timeout_s(&self) -> u64 {
+        self.timeout.map_or(0, |t| t.as_secs())
+    }
+}
+
+/// What the watchdog does when a run of `cargo test` hangs: the report on
+/// stderr, uncaptured, then the end of the test process (a looping thread
+/// cannot be stopped, and waiting for it is the hang this avoids).
+fn hang_report(heading: String, timeout_s: u64) -> OnExpiry {
+    Box::new(move |e: Expiry| {
+        let (test_and_seed, replay) = heading.split_once('\n').expect("two lines");
+        let report = format!(
+            "\nFAIL {} at {} virtual: hang: {e} (LAB_TIMEOUT_S={timeout_s}; raise it, or 0 for no watchdog)\n{replay}\n  \
+             the Raft does not return and a thread cannot be stopped: ending the test process (exit code {HUNG_EXIT_CODE})",
+            test_and_seed.trim_start_matches("RUN "),
+            labrpc::Time(e.reached_ms),
+        );
+        let _ = writeln!(std::io::stderr(), "{report}");
+        std::process::exit(HUNG_EXIT_CODE);
+    })
 }
 
 /// Defines the 28 tests, named as in Go, for a Raft type:
@@ -173,6 +264,17 @@ mod tests {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
         assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2026, false));
+        assert_eq!(c.timeout, Some(Duration::from_secs(DEFAULT_TIMEOUT_S)));
+        assert!(!c.verbose);
+        assert_eq!(read(&[("LAB_TIMEOUT_S", "0")]).unwrap().timeout, None);
+        assert_eq!(
+            read(&[("LAB_TIMEOUT_S", "5")]).unwrap().timeout,
+            Some(Duration::from_secs(5))
+        );
+        assert!(read(&[("LAB_VERBOSE", "1")]).unwrap().verbose);
+        // A fresh first seed leaves room for every seed.
+        let c = read(&[("LAB_SEEDS", "18446744073709551615")]).unwrap();
+        assert!(c.seed <= 1, "{c:?}");
         assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
         assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
         let c = read(&[
@@ -189,6 +291,8 @@ mod tests {
                 seeds: 5,
                 edition: Edition::Y2024,
                 strict: false,
+                timeout: Some(Duration::from_secs(DEFAULT_TIMEOUT_S)),
+                verbose: false,
             }
         );
     }
@@ -217,5 +321,18 @@ mod tests {
             read(&[("LAB_STRICT", "yes")]).unwrap_err().0,
             "LAB_STRICT: 'yes' is not 0 or 1"
         );
+        assert!(
+            read(&[("LAB_TIMEOUT_S", "soon")])
+                .unwrap_err()
+                .0
+                .starts_with("LAB_TIMEOUT_S: 'soon' is not a number")
+        );
+        assert_eq!(
+            read(&[("LAB_SEED", "0xfffffffffffffffe"), ("LAB_SEEDS", "3")])
+                .unwrap_err()
+                .0,
+            "LAB_SEED 0xfffffffffffffffe with LAB_SEEDS 3 runs past the last seed 0xffffffffffffffff"
+        );
+        assert!(read(&[("LAB_SEED", "0xfffffffffffffffe"), ("LAB_SEEDS", "2")]).is_ok());
     }
 }

@@ -31,6 +31,8 @@
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
+//! - [`watchdog`]: CPU time of the running thread and the virtual time
+//!   reached, for `cargo test`'s `LAB_TIMEOUT_S` and `lab`'s limits.
 //! - [`edition`]: the 2024, 2025 and 2026 (default) logic; [`cmd`]: the test commands;
 //!   [`failure`]: a failed check in the course's words.
 //!
@@ -61,6 +63,7 @@ pub mod seeds;
 pub mod stats;
 pub mod suite;
 pub mod tasks;
+pub mod watchdog;
 
 pub use edition::Edition;
 pub use failure::{Check, Failure};

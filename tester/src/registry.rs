@@ -157,34 +157,134 @@ pub fn register(def: TestDef) -> &'static TestDef {
     def
 }
 
-/// The test with exactly this name (2A-2D spellings accepted).
+/// The test with this name, in any case (2A-2D spellings accepted).
 pub fn find(name: &str) -> Option<&'static TestDef> {
     if name.starts_with(crate::scenario::PREFIX) {
         return extra().into_iter().find(|t| t.name == name);
     }
     let name = modern_name(name);
-    TESTS.iter().find(|t| t.name == name)
+    TESTS
+        .iter()
+        .find(|t| t.name == name)
+        .or_else(|| TESTS.iter().find(|t| t.name.eq_ignore_ascii_case(&name)))
 }
 
-/// The tests a filter selects, as `cargo test` would: a part (`3B`, or the
-/// pre-2024 `2B`), or a substring of the Go names (or of `scenario/<stem>`
-/// for registered scenario files). `""` selects all.
+/// The tests a filter selects: a part (`3B`, or the pre-2024 `2B`), or a
+/// substring of the Go names (or of `scenario/<stem>` for registered
+/// scenario files), in any case (`3a`, `backup`). `""` selects all.
 pub fn select(filter: &str) -> Vec<&'static TestDef> {
-    let filter = modern_name(filter.trim());
+    let filter = modern_name(filter.trim()).to_ascii_lowercase();
     TESTS
         .iter()
         .chain(extra())
-        .filter(|t| t.name.contains(filter.as_str()))
+        .filter(|t| t.name.to_ascii_lowercase().contains(filter.as_str()))
         .collect()
 }
 
-/// Rewrites the 2023 part names (2A-2D) to 3A-3D: many write-ups use them.
+/// Inputs longer than this get no suggestions (edit distance is quadratic).
+const SUGGEST_MAX_LEN: usize = 100;
+
+/// The registered names closest to a filter or name that matched nothing
+/// (a typo: `Bakup`, `TestInitalElection`), closest first, at most 3: the
+/// fewest edits that make the input a part of the name.
+pub fn suggest(input: &str) -> Vec<&'static str> {
+    let input = modern_name(input.trim()).to_ascii_lowercase();
+    if input.len() > SUGGEST_MAX_LEN {
+        return Vec::new();
+    }
+    let most = input.len() / 3;
+    let mut near: Vec<(usize, usize, &'static str)> = TESTS
+        .iter()
+        .chain(extra())
+        .enumerate()
+        .filter_map(|(position, t)| {
+            let distance = edits_to_part_of(&input, &t.name.to_ascii_lowercase());
+            (distance <= most).then_some((distance, position, t.name))
+        })
+        .collect();
+    near.sort();
+    let best = near.first().map_or(0, |n| n.0);
+    near.into_iter()
+        .take_while(|n| n.0 <= best + 1)
+        .take(3)
+        .map(|(_, _, name)| name)
+        .collect()
+}
+
+/// User input cut for an error message: the first `max_chars` characters,
+/// then how long it was, so a 100 KB filter is not echoed back whole.
+pub fn clip(input: &str, max_chars: usize) -> String {
+    match input.char_indices().nth(max_chars) {
+        None => input.to_string(),
+        Some((end, _)) => format!("{}... ({} bytes)", &input[..end], input.len()),
+    }
+}
+
+/// The fewest single-byte edits (insert, delete, replace) that turn `part`
+/// into a substring of `name` (Levenshtein, free to start and end anywhere
+/// in `name`).
+fn edits_to_part_of(part: &str, name: &str) -> usize {
+    let name = name.as_bytes();
+    let mut row = vec![0; name.len() + 1];
+    for (i, &x) in part.as_bytes().iter().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &y) in name.iter().enumerate() {
+            let replaced = diagonal + usize::from(x != y);
+            diagonal = row[j + 1];
+            row[j + 1] = replaced.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row.into_iter().min().unwrap_or(0)
+}
+
+/// Rewrites the 2023 part names (2A-2D, any case) to 3A-3D: many write-ups
+/// use them.
 fn modern_name(s: &str) -> String {
     let b = s.as_bytes();
     let n = b.len();
-    if n >= 2 && b[n - 2] == b'2' && matches!(b[n - 1], b'A'..=b'D') {
+    if n >= 2 && b[n - 2] == b'2' && matches!(b[n - 1].to_ascii_uppercase(), b'A'..=b'D') {
         format!("{}3{}", &s[..n - 2], b[n - 1] as char)
     } else {
         s.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(filter: &str) -> Vec<&'static str> {
+        select(filter).iter().map(|t| t.name).collect()
+    }
+
+    #[test]
+    fn filters_match_in_any_case_and_old_part_names() {
+        assert_eq!(names("3a"), names("3A"));
+        assert_eq!(names("2a"), names("3A"));
+        assert_eq!(names("3A").len(), 3);
+        assert_eq!(names("backup"), ["TestBackup3B"]);
+        assert_eq!(find("testbackup3b").map(|t| t.name), Some("TestBackup3B"));
+        assert_eq!(find("TestBackup2B").map(|t| t.name), Some("TestBackup3B"));
+        assert!(find("TestBackup").is_none());
+    }
+
+    #[test]
+    fn typos_get_the_closest_names() {
+        assert_eq!(suggest("TestBakup3B"), ["TestBackup3B"]);
+        assert_eq!(suggest("InitalElection3A"), ["TestInitialElection3A"]);
+        assert_eq!(
+            suggest("TestFigure8Unreliable3D")[0],
+            "TestFigure8Unreliable3C"
+        );
+        assert_eq!(suggest("Bakup"), ["TestBackup3B"]);
+        assert!(suggest("zzzzzzzzzz").is_empty());
+        assert!(suggest("3E").is_empty(), "too short to guess");
+        assert!(suggest(&"x".repeat(100_000)).is_empty());
+        assert_eq!(edits_to_part_of("sitting", "kitten"), 3);
+        assert_eq!(edits_to_part_of("ten", "kitten"), 0);
+        assert_eq!(edits_to_part_of("abc", ""), 3);
+        assert_eq!(clip("short", 10), "short");
+        assert_eq!(clip(&"y".repeat(100_000), 3), "yyy... (100000 bytes)");
     }
 }

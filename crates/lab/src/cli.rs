@@ -1,9 +1,10 @@
 //! The command line, as clap derive structs, and the checks that turn bad
 //! input into one-line errors (exit code 2).
 
+use crate::jobs::SeedRange;
 use clap::{Args, Parser, Subcommand};
 use std::fmt;
-use tester::registry::{self, TestDef};
+use tester::registry::{self, TestDef, clip};
 use tester::seeds::parse_seed;
 use tester::{Budget, Edition};
 
@@ -41,6 +42,7 @@ impl Cli {
             Command::Worker(a) => &mut a.common,
             #[cfg(feature = "reference")]
             Command::Mutants(a) => &mut a.common,
+            Command::Merge(_) => return,
         };
         common.strict = self.strict;
     }
@@ -69,6 +71,9 @@ pub enum Command {
     Mutants(MutantsArgs),
     /// Make a student crate: a skeleton Raft, the tests, this command line.
     New(crate::new::NewArgs),
+    /// Combine the `--json` files of a sweep's shards (or of several
+    /// sweeps) into one table, failure groups and exit code.
+    Merge(MergeArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
     Worker(WorkerArgs),
@@ -129,7 +134,8 @@ pub struct RunArgs {
     /// Seeds per test: S, S+1, ...
     #[arg(long, default_value_t = 1, value_parser = parse_count)]
     pub seeds: u64,
-    /// Wall-clock limit per run, in ms; a run over it ends `lab run` as a hang.
+    /// CPU time limit per run, in ms (also: as long without using any CPU);
+    /// a run over it ends `lab run` as a hang.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
     /// Shared options.
@@ -154,13 +160,16 @@ pub struct SweepArgs {
     /// K/N: run only the K-th (1-based) of N equal slices of the seed range.
     #[arg(long, value_parser = parse_shard)]
     pub shard: Option<Shard>,
-    /// Write every result as JSON to FILE.
+    /// Write every result as JSON to FILE, each as it finishes (created
+    /// before the first run; valid after an interrupt).
     #[arg(long, value_name = "FILE")]
     pub json: Option<std::path::PathBuf>,
-    /// Stop handing out runs after the first failure.
+    /// Stop handing out runs after the first failure (the rest are counted
+    /// and listed as skipped).
     #[arg(long)]
     pub fail_fast: bool,
-    /// Wall-clock limit per run, in ms; a run over it is a hang.
+    /// CPU time limit per run, in ms (also: as long without using any CPU);
+    /// a run over it is a hang and its worker is replaced.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
     /// Shared options.
@@ -241,7 +250,7 @@ pub struct MutantsArgs {
     /// table does not depend on --jobs.
     #[arg(long, default_value_t = 0)]
     pub stop_after: u64,
-    /// Wall-clock limit per run, in ms; a run over it is a hang.
+    /// CPU time limit per run, in ms; a run over it is a hang.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
     /// Shared options.
@@ -249,9 +258,20 @@ pub struct MutantsArgs {
     pub common: Common,
 }
 
+/// `lab merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// The `--json` files of `lab sweep` (e.g. one per shard).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<std::path::PathBuf>,
+}
+
 /// `lab worker` (internal).
 #[derive(Debug, Args)]
 pub struct WorkerArgs {
+    /// CPU time limit per run, in ms.
+    #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
+    pub timeout_ms: u64,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -267,14 +287,17 @@ pub struct Shard {
 }
 
 impl Shard {
-    /// The seeds of this slice of `from .. from + seeds`: contiguous, sizes
-    /// differing by at most one, every seed in exactly one slice.
-    pub fn seeds(self, from: u64, seeds: u64) -> std::ops::Range<u64> {
+    /// The seeds of this slice of `whole`: contiguous, sizes differing by
+    /// at most one, every seed in exactly one slice.
+    pub fn seeds(self, whole: SeedRange) -> SeedRange {
         let k = u128::from(self.index - 1);
-        let (n, total) = (u128::from(self.count), u128::from(seeds));
+        let (n, total) = (u128::from(self.count), u128::from(whole.count));
         let lo = (total * k / n) as u64;
         let hi = (total * (k + 1) / n) as u64;
-        from.wrapping_add(lo)..from.wrapping_add(hi)
+        SeedRange {
+            first: whole.first + lo,
+            count: hi - lo,
+        }
     }
 }
 
@@ -346,24 +369,53 @@ impl fmt::Display for Usage {
     }
 }
 
-/// The tests a filter selects, or an error if none.
+/// How much of a user's input an error message repeats.
+const ECHO_CHARS: usize = 60;
+
+/// The tests a filter selects (in any case), or an error with the closest
+/// names if none.
 pub fn select(filter: &str) -> Result<Vec<&'static TestDef>, Usage> {
     let tests = registry::select(filter);
     if tests.is_empty() {
         return Err(Usage(format!(
-            "no test matches '{filter}': try a part (3A..3D, 2A..2D) or part of a name; see `lab list`"
+            "no test matches '{}': {}",
+            clip(filter, ECHO_CHARS),
+            did_you_mean(filter).unwrap_or_else(|| {
+                "try a part (3A..3D, 2A..2D) or part of a name; see `lab list`".into()
+            })
         )));
     }
     Ok(tests)
 }
 
-/// The test with exactly this name, or an error.
+/// The test with this name (in any case), or an error with the closest
+/// names.
 pub fn find(name: &str) -> Result<&'static TestDef, Usage> {
     registry::find(name).ok_or_else(|| {
         Usage(format!(
-            "unknown test '{name}': expected a full name such as TestInitialElection3A; see `lab list`"
+            "unknown test '{}': {}",
+            clip(name, ECHO_CHARS),
+            did_you_mean(name).unwrap_or_else(|| {
+                "expected a full name such as TestInitialElection3A; see `lab list`".into()
+            })
         ))
     })
+}
+
+/// `did you mean TestBackup3B?`, if a name is close.
+fn did_you_mean(input: &str) -> Option<String> {
+    let near = registry::suggest(input);
+    (!near.is_empty()).then(|| format!("did you mean {}?", near.join(" or ")))
+}
+
+/// The seeds of `lab run`: `--seed S --seeds N` (a fresh first seed leaves
+/// room for N seeds).
+pub fn run_seeds(seed: Option<u64>, seeds: u64) -> Result<SeedRange, Usage> {
+    let first = seed.unwrap_or_else(|| {
+        let room = u64::MAX - (seeds - 1);
+        tester::seeds::fresh_seed() % room.saturating_add(1)
+    });
+    SeedRange::new(first, seeds, ("--seed", "--seeds"))
 }
 
 #[cfg(test)]
@@ -372,12 +424,31 @@ mod tests {
 
     #[test]
     fn shards_cover_the_range_once() {
+        let whole = |first, count| SeedRange { first, count };
         let mut seen = Vec::new();
         for index in 1..=3 {
-            seen.extend(Shard { index, count: 3 }.seeds(10, 10));
+            let s = Shard { index, count: 3 }.seeds(whole(10, 10));
+            seen.extend((0..s.count).map(|k| s.seed(k)));
         }
         assert_eq!(seen, (10..20).collect::<Vec<_>>());
-        assert!(Shard { index: 2, count: 4 }.seeds(0, 1).is_empty());
+        assert!(Shard { index: 2, count: 4 }.seeds(whole(0, 1)).is_empty());
+        let top = Shard { index: 2, count: 2 }.seeds(whole(u64::MAX - 3, 4));
+        assert_eq!((top.first, top.count), (u64::MAX - 1, 2));
+    }
+
+    #[test]
+    fn typos_are_answered_with_the_closest_names_and_long_inputs_cut() {
+        let e = select("TestBakup3B").unwrap_err();
+        assert_eq!(
+            e.0,
+            "no test matches 'TestBakup3B': did you mean TestBackup3B?"
+        );
+        let e = find("TestInitalElection3A").unwrap_err();
+        assert!(e.0.ends_with("did you mean TestInitialElection3A?"), "{e}");
+        let e = select(&"q".repeat(100_000)).unwrap_err();
+        assert!(e.0.len() < 200, "{}", e.0.len());
+        assert!(e.0.contains("(100000 bytes)"));
+        assert_eq!(select("backup").unwrap().len(), 1);
     }
 
     #[test]

@@ -3,13 +3,17 @@
 //! behind the [`raftapi::Raft`] seam.
 //!
 //! ```text
-//!  lab list [FILTER]                      the tests as data
-//!  lab run FILTER [--seed S] [--seeds N]  in this process, the course's lines
+//!  lab list [FILTER]                      the tests as data (filters in any case)
+//!  lab run FILTER [--seed S] [--seeds N]  in this process, the course's lines,
+//!                                         each run under a CPU-time watchdog
 //!  lab sweep FILTER --seeds N [--from S] [--jobs J] [--shard K/N] [--json F]
-//!      parent ── job "TEST SEED" ──► `lab worker` child (one per job slot)
-//!             ◄── one JSON line ────  (tester::run, panics caught)
-//!      parent: wall-clock watchdog per job; kills a hung child, records a
-//!      hang, starts a new child; sorts by (test, seed); table, groups, JSON
+//!      Jobs (lazy) ─► Feed ─► pool threads ── job "TEST SEED" ──► `lab worker`
+//!                                          ◄── one JSON line ───  (own process
+//!      group; watchdog: CPU limit or no CPU, replies a hang with the virtual
+//!      time reached, exits; leaves when the parent dies). Parent: a CPU-time
+//!      backstop per job, SIGINT/SIGTERM stop and exit 130; results in (test,
+//!      seed) order to --json as they finish; keeps only a Summary
+//!  lab merge A.json B.json ...            shards' --json into one table
 //!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
 //!                 [--server I] [--log FILTER]
 //!      in this process, under labtrace's collector; printed in virtual time
@@ -23,11 +27,15 @@
 //! # Modules
 //! - [`cli`]: clap definitions and input checks (exit code 2).
 //! - [`run`]: `list` and `run`; [`bench`](mod@bench): `bench`.
-//! - [`sweep`]: `sweep`; [`pool`]: worker processes and the watchdog;
-//!   [`worker`]: the child side; [`progress`]: bars or plain lines;
-//!   [`report`]: the table, failure groups, closing line and exit codes.
-//! - [`record`]: one run's result as JSON; [`invocation`]: the program
-//!   replay lines name.
+//! - [`sweep`]: `sweep`; [`jobs`]: seed ranges and the lazy job list;
+//!   [`pool`]: worker processes and the parent's watchdog; [`worker`]: the
+//!   child side; [`signals`]: SIGINT and SIGTERM; [`progress`]: bars or
+//!   plain lines, the ETA; [`stream`]: `--json` written as runs finish.
+//! - [`summary`]: what is kept of the results (counters, signatures);
+//!   [`report`]: the table, failure groups, closing line and exit codes;
+//!   [`merge`]: `merge`, shards' `--json` files read back into one summary.
+//! - [`record`]: one run's result as JSON; [`out`]: output that survives a
+//!   closed pipe; [`invocation`]: the program replay lines name.
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
 //! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`).
 //! - [`new`](mod@new): `new`, a student crate from `templates/`.
@@ -43,11 +51,12 @@
 //! Without it, the `lab` binary has no Raft: `list` and `new` work.
 //!
 //! # Exit codes
-//! 0 every run passed; 1 a check failed; 2 bad usage; 3 a Raft panicked (or
-//! a worker process died); 4 a run hung (wall-clock watchdog or runaway
-//! budget). When several kinds occur the most severe wins: 4 > 3 > 1.
-//! `lab mutants` expects failures (they are what it measures): it exits 0
-//! once every run has a result and the table is printed, 2 on bad usage.
+//! 0 every run passed; 1 a check failed; 2 bad usage (before any run); 3 a
+//! Raft panicked (or a worker process died); 4 a run hung (CPU watchdog or
+//! runaway budget); 130 interrupted (SIGINT, SIGTERM). When several kinds
+//! occur the most severe wins: 4 > 3 > 1. `lab mutants` expects failures
+//! (they are what it measures): it exits 0 once every run has a result and
+//! the table is printed, 2 on bad usage.
 //!
 //! # Your own Raft
 //! The `lab` binary runs the reference Raft (labraft). To run yours, add
@@ -72,11 +81,14 @@ pub mod cli;
 #[cfg(feature = "reference")]
 pub mod injected;
 pub mod invocation;
+pub mod jobs;
+pub mod merge;
 #[cfg(feature = "reference")]
 pub mod mutants;
 pub mod new;
 #[cfg(not(feature = "reference"))]
 mod no_raft;
+pub mod out;
 #[cfg(feature = "reference")]
 pub mod planted;
 pub mod pool;
@@ -85,6 +97,9 @@ pub mod record;
 pub mod replay;
 pub mod report;
 pub mod run;
+pub mod signals;
+pub mod stream;
+pub mod summary;
 pub mod sweep;
 pub mod variants;
 pub mod worker;
@@ -171,6 +186,7 @@ fn dispatch<R: Raft>(
         #[cfg(feature = "reference")]
         Command::Mutants(args) => mutants::main(args),
         Command::New(args) => new::main(args),
+        Command::Merge(args) => merge::main(args),
         Command::Worker(args) => {
             let code = worker::main(args, make, raft);
             Ok(if code == ExitCode::SUCCESS {

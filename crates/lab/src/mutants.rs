@@ -2,7 +2,7 @@
 //! For each bug of labraft's catalogue ([`labraft::Bug::ALL`], less the two
 //! fixtures, see [`injected::is_fixture`]) the whole suite runs on `--seeds`
 //! seeds with that bug injected, on the sweep's worker processes (`lab --raft
-//! bug:NAME worker`, under the wall-clock watchdog: a buggy Raft may hang or
+//! bug:NAME worker`, under the CPU-time watchdog: a buggy Raft may hang or
 //! panic). One bug at a time, jobs in seed-major order, so `--stop-after F`
 //! can end a bug's runs at the first seed by which it has failed F runs.
 //!

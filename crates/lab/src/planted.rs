@@ -7,7 +7,9 @@
 //! |----------------|------------------------------------------------------------|----------------------|
 //! | `never-leader` | drops every tick, so it never campaigns                    | check failure        |
 //! | `panic`        | server 0 panics in its first input 1-2 s into the run (by its seed) | panic       |
-//! | `hang`         | server 0 spins forever in a request or reply after 1 s     | wall-clock watchdog  |
+//! | `hang`         | server 0 spins forever in a request or reply after 1 s     | CPU-time watchdog    |
+//! | `blocks`       | server 0 sleeps forever in a request or reply after 1 s    | no-progress watchdog |
+//! | `slow`         | correct, but burns a fixed amount of CPU in every input    | nothing: passes under any load within its CPU limit |
 //! | `runaway`      | every server asks to be woken at `now`, forever, after 0.5 s | event budget       |
 //! | `flaky`        | a server whose seed draws 1 in 8 claims leadership it lacks | check failure, 1-(7/8)^3 = 1 in 3 runs of a 3-server test |
 
@@ -24,6 +26,10 @@ pub enum Bug {
     Panic,
     /// Loops forever in a request handler.
     Hang,
+    /// Sleeps forever in a request handler.
+    Blocks,
+    /// Correct, but slow: burns CPU in every input.
+    Slow,
     /// Asks for a wake-up at `now` forever: virtual time stops.
     Runaway,
     /// Claims leadership on some servers, chosen by their seeds.
@@ -34,13 +40,31 @@ pub enum Bug {
 pub type MakePlanted = fn() -> Factory<Planted>;
 
 /// The planted Rafts by name, as `--raft` spells them.
-pub const PLANTED: [(&str, MakePlanted); 5] = [
+pub const PLANTED: [(&str, MakePlanted); 7] = [
     ("never-leader", || factory(Bug::NeverLeader)),
     ("panic", || factory(Bug::Panic)),
     ("hang", || factory(Bug::Hang)),
+    ("blocks", || factory(Bug::Blocks)),
+    ("slow", || factory(Bug::Slow)),
     ("runaway", || factory(Bug::Runaway)),
     ("flaky", || factory(Bug::Flaky)),
 ];
+
+/// Work done in every input of `Bug::Slow`: a fixed count, not a time, so
+/// the run stays deterministic; about 3 ms of CPU on a 2020s core, about 1 s
+/// per run of TestInitialElection3A.
+const SLOW_STEPS_PER_INPUT: u64 = 3_000_000;
+
+/// Burns CPU: `SLOW_STEPS_PER_INPUT` steps of xorshift, kept alive.
+fn burn_cpu() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    for _ in 0..SLOW_STEPS_PER_INPUT {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x = std::hint::black_box(x);
+    }
+}
 
 fn factory(bug: Bug) -> Factory<Planted> {
     Box::new(move |config, persisted, out| Planted::make(bug, config, persisted, out))
@@ -81,13 +105,20 @@ impl Planted {
         }
     }
 
-    /// `Bug::Hang`: server 0 never returns from its first request or reply
-    /// after 1 s of virtual time (leader or follower, it gets one).
+    /// `Bug::Hang` and `Bug::Blocks`: server 0 never returns from its
+    /// first request or reply after 1 s of virtual time (leader or
+    /// follower, it gets one). `Bug::Slow`: every input burns CPU.
     fn maybe_hang(&self, now: Instant) {
-        if self.bug == Bug::Hang && self.me.0 == 0 && now.0 >= 1000 {
-            loop {
+        let stuck = self.me.0 == 0 && now.0 >= 1000;
+        match self.bug {
+            Bug::Hang if stuck => loop {
                 std::hint::spin_loop();
-            }
+            },
+            Bug::Blocks if stuck => loop {
+                std::thread::sleep(std::time::Duration::from_secs(3600));
+            },
+            Bug::Slow => burn_cpu(),
+            _ => {}
         }
     }
 
@@ -107,6 +138,7 @@ impl raftapi::Raft for Planted {
 
     fn tick(&mut self, now: Instant, out: &mut Out) {
         self.maybe_panic(now, "tick");
+        self.maybe_hang(now);
         match self.bug {
             Bug::NeverLeader => {}
             Bug::Runaway if now.0 >= 500 => {

@@ -1,25 +1,38 @@
 //! The parent side of a sweep: worker processes, each fed one job at a time
-//! under a wall-clock watchdog.
+//! and watched.
 //!
 //! Each of `jobs` threads owns one child process (`lab [--raft N] worker
-//! ...`), takes the next job from a shared queue, writes it to the child's
-//! stdin and waits for the child's JSON line with a timeout. A child that
-//! does not answer in time is killed and the job recorded as a hang; a child
-//! that dies (abort, stack overflow) is recorded as a crash. Either way a new
-//! child is started and the sweep goes on. Results go to the caller's
-//! channel as they come; the caller sorts them.
+//! ... --timeout-ms T`, in a process group of its own so that a terminal's
+//! Ctrl-C reaches only the parent), takes the next job from the shared
+//! [`Feed`], writes it to the child's stdin and waits for the child's JSON
+//! line. The child watches its own run ([`tester::watchdog`]): past `T` ms
+//! of CPU time, or `T` ms without using any, it answers with a hang record
+//! (with the virtual time reached) and exits. The parent watches the child
+//! too, by its CPU time in `/proc/<pid>/stat`, as a backstop a little
+//! later: a child that neither answers nor uses CPU is killed as "stopped
+//! answering". A child that dies (abort, stack overflow) is a crash. After
+//! a hang or a crash a new child is started and the sweep goes on.
+//!
+//! When the feed is interrupted (SIGINT, SIGTERM), every thread kills its
+//! child at once and reports its job as dropped; when it is stopped
+//! (`--fail-fast`), the threads finish their jobs and take no more.
 
-use crate::record::{FailKind, Job, RunRecord};
+use crate::record::{FailKind, FailureRecord, Job, RunRecord};
 use crate::worker::job_line;
-use std::collections::VecDeque;
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::Mutex;
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant as WallClock};
+use tester::watchdog::process_cpu;
+
+/// How often a waiting thread looks at its child's CPU time and at the
+/// interrupt flag.
+const POLL: Duration = Duration::from_millis(100);
 
 /// How to start a worker and how long it may take per job.
 #[derive(Clone, Debug)]
@@ -28,10 +41,98 @@ pub struct PoolConfig {
     pub exe: PathBuf,
     /// Its arguments (`--raft N worker --edition E ...`).
     pub args: Vec<OsString>,
-    /// Wall-clock limit per job.
+    /// CPU time limit per job (`--timeout-ms`).
     pub timeout: Duration,
     /// Number of workers.
     pub jobs: usize,
+}
+
+impl PoolConfig {
+    /// When the parent's backstop fires: the worker's own watchdog should
+    /// have answered well before.
+    fn backstop(&self) -> Duration {
+        self.timeout + (self.timeout / 4).max(Duration::from_secs(2))
+    }
+}
+
+/// What the pool reports, as it happens.
+#[derive(Debug)]
+pub enum Event {
+    /// Job `index` (in the order handed out) was sent to a worker.
+    Started {
+        /// Its index.
+        index: u64,
+        /// The job.
+        job: Job,
+    },
+    /// Job `index` has a result.
+    Finished {
+        /// Its index.
+        index: u64,
+        /// The result.
+        record: RunRecord,
+    },
+    /// Job `index` was abandoned unfinished (an interrupt).
+    Dropped {
+        /// Its index.
+        index: u64,
+        /// The job.
+        job: Job,
+    },
+}
+
+/// The jobs, handed out one at a time with their index, and what stops them.
+pub struct Feed<I> {
+    queue: Mutex<(u64, I)>,
+    stop: AtomicBool,
+    interrupt: Arc<AtomicBool>,
+}
+
+impl<I: Iterator<Item = Job>> Feed<I> {
+    /// A feed of `jobs` that stops at once when `interrupt` is set.
+    pub fn new(jobs: I, interrupt: Arc<AtomicBool>) -> Feed<I> {
+        Feed {
+            queue: Mutex::new((0, jobs)),
+            stop: AtomicBool::new(false),
+            interrupt,
+        }
+    }
+
+    /// Hands out no more jobs (the ones running finish).
+    pub fn stop(&self) {
+        self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the sweep was interrupted.
+    pub fn interrupted(&self) -> bool {
+        self.interrupt.load(Ordering::SeqCst)
+    }
+
+    /// The jobs never handed out.
+    pub fn into_rest(self) -> I {
+        self.queue.into_inner().expect("not poisoned").1
+    }
+
+    fn next(&self) -> Option<(u64, Job)> {
+        if self.stop.load(Ordering::SeqCst) || self.interrupted() {
+            return None;
+        }
+        let mut queue = self.queue.lock().expect("not poisoned");
+        let job = queue.1.next()?;
+        let index = queue.0;
+        queue.0 += 1;
+        Some((index, job))
+    }
+}
+
+/// How a job ended on a worker.
+enum JobEnd {
+    /// A result; the worker goes on.
+    Done(RunRecord),
+    /// A result; the worker is gone or must go.
+    Replace(RunRecord),
+    /// Abandoned (interrupt); the worker must go.
+    Dropped,
 }
 
 /// A running worker process.
@@ -43,12 +144,17 @@ struct Worker {
 
 impl Worker {
     fn spawn(config: &PoolConfig) -> io::Result<Worker> {
-        let mut child = Command::new(&config.exe)
+        let mut command = Command::new(&config.exe);
+        command
             .args(&config.args)
+            .arg("--timeout-ms")
+            .arg(config.timeout.as_millis().to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()?;
+            .stderr(Stdio::null());
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let mut child = command.spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, lines) = mpsc::channel();
@@ -66,57 +172,55 @@ impl Worker {
         })
     }
 
-    /// Runs one job; `Err` (with the job's record) when the worker must be
-    /// replaced.
-    fn run(&mut self, job: Job, timeout: Duration) -> Result<RunRecord, Box<RunRecord>> {
+    /// Runs one job, watching the worker's CPU time.
+    fn run(&mut self, job: Job, config: &PoolConfig, interrupt: &AtomicBool) -> JobEnd {
         let started = WallClock::now();
+        let wall_ms = || started.elapsed().as_secs_f64() * 1000.0;
         let sent = self
             .stdin
             .write_all(job_line(job.test, job.seed).as_bytes())
             .and_then(|()| self.stdin.flush());
-        let answer = match sent {
-            Ok(()) => self.lines.recv_timeout(timeout),
-            Err(_) => Err(RecvTimeoutError::Disconnected),
-        };
-        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
-        match answer {
-            Ok(Ok(line)) => serde_json::from_str(&line).map_err(|e| {
-                let message = format!("unreadable worker output ({e}): {line}");
-                Box::new(RunRecord::lost(job, FailKind::Crash, message, wall_ms))
-            }),
-            Err(RecvTimeoutError::Timeout) => {
-                let message = format!(
-                    "no result after {} ms of wall-clock time: the Raft never returned (killed)",
-                    timeout.as_millis()
-                );
-                Err(Box::new(RunRecord::lost(
-                    job,
-                    FailKind::Hang,
-                    message,
-                    wall_ms,
-                )))
-            }
-            Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
-                let status = self.kill();
-                let message =
-                    format!("the worker process died ({status}): abort or stack overflow");
-                Err(Box::new(RunRecord::lost(
-                    job,
-                    FailKind::Crash,
-                    message,
-                    wall_ms,
-                )))
+        if sent.is_err() {
+            return self.died(job, wall_ms());
+        }
+        let mut backstop = Backstop::new(self.child.id(), config.backstop());
+        loop {
+            match self.lines.recv_timeout(POLL) {
+                Ok(Ok(line)) => return answer(job, &line, wall_ms()),
+                Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => {
+                    return self.died(job, wall_ms());
+                }
+                Err(RecvTimeoutError::Timeout) if interrupt.load(Ordering::SeqCst) => {
+                    return JobEnd::Dropped;
+                }
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Some(failure) = backstop.due(config.timeout) {
+                        return JobEnd::Replace(RunRecord::lost(job, failure, wall_ms()));
+                    }
+                }
             }
         }
     }
 
-    /// Kills the child (if still running) and reaps it; returns its status.
-    fn kill(&mut self) -> String {
+    /// The record of a job whose worker died under it.
+    fn died(&mut self, job: Job, wall_ms: f64) -> JobEnd {
+        let status = match self.kill() {
+            Some(status) => status.to_string(),
+            None => "status unknown".to_string(),
+        };
+        let failure = FailureRecord {
+            kind: FailKind::Crash,
+            check: "worker".into(),
+            message: format!("the worker process died ({status}): abort or stack overflow"),
+            virtual_ms: 0,
+        };
+        JobEnd::Replace(RunRecord::lost(job, failure, wall_ms))
+    }
+
+    /// Kills the child (if still running) and reaps it.
+    fn kill(&mut self) -> Option<ExitStatus> {
         let _ = self.child.kill();
-        match self.child.wait() {
-            Ok(status) => status.to_string(),
-            Err(e) => format!("status unknown: {e}"),
-        }
+        self.child.wait().ok()
     }
 
     /// Closes stdin so the worker exits, and reaps it.
@@ -126,26 +230,114 @@ impl Worker {
     }
 }
 
-/// Runs `jobs` on worker processes; sends every result on `results` as it
-/// comes. A job for which `skip` holds when its turn comes is dropped without
-/// a result (how `sweep --fail-fast` stops and `mutants` stops a bug early).
-/// Returns when every handed-out job has a result.
-pub fn run_all(
+/// A worker's answer: its record; a hang record means the worker's own
+/// watchdog stopped the run and the worker is exiting.
+fn answer(job: Job, line: &str, wall_ms: f64) -> JobEnd {
+    match serde_json::from_str::<RunRecord>(line) {
+        Ok(record)
+            if record
+                .failure
+                .as_ref()
+                .is_some_and(|f| f.kind == FailKind::Hang) =>
+        {
+            JobEnd::Replace(record)
+        }
+        Ok(record) => JobEnd::Done(record),
+        Err(e) => {
+            let failure = FailureRecord {
+                kind: FailKind::Crash,
+                check: "worker".into(),
+                message: format!(
+                    "unreadable worker output ({e}): {}",
+                    tester::registry::clip(line, 200)
+                ),
+                virtual_ms: 0,
+            };
+            JobEnd::Replace(RunRecord::lost(job, failure, wall_ms))
+        }
+    }
+}
+
+/// The parent's watch over one job: the worker's CPU time (all its
+/// threads), or wall time where there is no CPU clock.
+struct Backstop {
+    pid: u32,
+    limit: Duration,
+    cpu_at_start: Option<Duration>,
+    cpu_last: Duration,
+    progress_at: WallClock,
+    started: WallClock,
+}
+
+impl Backstop {
+    fn new(pid: u32, limit: Duration) -> Backstop {
+        let now = WallClock::now();
+        Backstop {
+            pid,
+            limit,
+            cpu_at_start: process_cpu(pid),
+            cpu_last: Duration::ZERO,
+            progress_at: now,
+            started: now,
+        }
+    }
+
+    /// A hang to record if the worker is past the backstop. `timeout` is
+    /// the limit as the user set it (for the message).
+    fn due(&mut self, timeout: Duration) -> Option<FailureRecord> {
+        let hang = |check: &str, message: String| FailureRecord {
+            kind: FailKind::Hang,
+            check: check.into(),
+            message,
+            virtual_ms: 0,
+        };
+        let Some(start) = self.cpu_at_start else {
+            return (self.started.elapsed() > self.limit).then(|| {
+                hang(
+                    "cpu-limit",
+                    format!(
+                        "no result after {} ms of wall-clock time (no CPU clock on this system; raise it with --timeout-ms)",
+                        self.limit.as_millis()
+                    ),
+                )
+            });
+        };
+        let used = process_cpu(self.pid)?.saturating_sub(start);
+        if used > self.limit {
+            let message = format!(
+                "exceeded the CPU limit of {} ms (raise it with --timeout-ms); the worker did not stop it and was killed",
+                timeout.as_millis()
+            );
+            return Some(hang("cpu-limit", message));
+        }
+        if used > self.cpu_last {
+            self.cpu_last = used;
+            self.progress_at = WallClock::now();
+            return None;
+        }
+        (self.progress_at.elapsed() > self.limit).then(|| {
+            let message = format!(
+                "stopped answering: the worker used no CPU for {} ms and was killed",
+                self.limit.as_millis()
+            );
+            hang("no-progress", message)
+        })
+    }
+}
+
+/// Runs the feed's jobs on `config.jobs` worker processes, sending every
+/// [`Event`] as it happens. Returns when the feed is exhausted, stopped or
+/// interrupted and every job handed out has ended; `Err` if a worker
+/// cannot be started.
+pub fn run<I: Iterator<Item = Job> + Send>(
     config: &PoolConfig,
-    jobs: Vec<Job>,
-    skip: &(dyn Fn(&Job) -> bool + Sync),
-    results: Sender<RunRecord>,
+    feed: &Feed<I>,
+    events: &Sender<Event>,
 ) -> io::Result<()> {
-    let queue = Mutex::new(VecDeque::from(jobs));
-    let threads = config.jobs.max(1);
     thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
-                let (queue, results) = (&queue, results.clone());
-                scope.spawn(move || drive(config, queue, skip, &results))
-            })
+        let handles: Vec<_> = (0..config.jobs.max(1))
+            .map(|_| scope.spawn(|| drive(config, feed, events)))
             .collect();
-        drop(results);
         let mut first_error = Ok(());
         for handle in handles {
             let outcome = handle.join().expect("a pool thread does not panic");
@@ -158,39 +350,80 @@ pub fn run_all(
 }
 
 /// One pool thread: one worker at a time, replaced when it hangs or dies.
-fn drive(
+fn drive<I: Iterator<Item = Job>>(
     config: &PoolConfig,
-    queue: &Mutex<VecDeque<Job>>,
-    skip: &(dyn Fn(&Job) -> bool + Sync),
-    results: &Sender<RunRecord>,
+    feed: &Feed<I>,
+    events: &Sender<Event>,
 ) -> io::Result<()> {
     let mut worker: Option<Worker> = None;
-    loop {
-        let Some(job) = queue.lock().expect("queue lock").pop_front() else {
-            break;
-        };
-        if skip(&job) {
-            continue;
-        }
+    while let Some((index, job)) = feed.next() {
+        let _ = events.send(Event::Started { index, job });
         let current = match worker.as_mut() {
             Some(w) => w,
-            None => worker.insert(Worker::spawn(config)?),
-        };
-        let record = match current.run(job, config.timeout) {
-            Ok(record) => record,
-            Err(record) => {
-                if let Some(mut dead) = worker.take() {
-                    dead.kill();
+            None => match Worker::spawn(config) {
+                Ok(w) => worker.insert(w),
+                Err(e) => {
+                    let _ = events.send(Event::Dropped { index, job });
+                    return Err(e);
                 }
-                *record
+            },
+        };
+        let event = match current.run(job, config, &feed.interrupt) {
+            JobEnd::Done(record) => Event::Finished { index, record },
+            JobEnd::Replace(record) => {
+                if let Some(mut gone) = worker.take() {
+                    gone.kill();
+                }
+                Event::Finished { index, record }
+            }
+            JobEnd::Dropped => {
+                if let Some(mut gone) = worker.take() {
+                    gone.kill();
+                }
+                Event::Dropped { index, job }
             }
         };
-        if results.send(record).is_err() {
+        if events.send(event).is_err() {
             break;
         }
     }
-    if let Some(w) = worker {
-        w.close();
+    if let Some(mut w) = worker {
+        if feed.interrupted() {
+            w.kill();
+        } else {
+            w.close();
+        }
     }
     Ok(())
+}
+
+/// Runs `jobs` on worker processes; sends every result on `results` as it
+/// comes. A job for which `skip` holds when its turn comes is dropped without
+/// a result (how `mutants` stops a bug early). Returns when every handed-out
+/// job has a result.
+pub fn run_all(
+    config: &PoolConfig,
+    jobs: Vec<Job>,
+    skip: &(dyn Fn(&Job) -> bool + Sync),
+    results: Sender<RunRecord>,
+) -> io::Result<()> {
+    let feed = Feed::new(
+        jobs.into_iter().filter(|job| !skip(job)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (tx, rx) = mpsc::channel();
+    thread::scope(|scope| {
+        scope.spawn(move || {
+            for event in rx {
+                if let Event::Finished { record, .. } = event
+                    && results.send(record).is_err()
+                {
+                    break;
+                }
+            }
+        });
+        let outcome = run(config, &feed, &tx);
+        drop(tx);
+        outcome
+    })
 }

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tester::failure::Kind;
 use tester::seeds::show_seed;
+use tester::watchdog::{Expiry, ExpiryKind};
 use tester::{Edition, Outcome};
 
 /// How a failed run failed, as `--json` spells it.
@@ -20,7 +21,8 @@ pub enum FailKind {
     Crash,
     /// The run exceeded its event or virtual-time budget.
     Runaway,
-    /// The run exceeded its wall-clock timeout and its worker was killed.
+    /// The run exceeded its CPU limit (`--timeout-ms`) or stopped using CPU
+    /// (check `cpu-limit` or `no-progress`): its worker was ended.
     Hang,
 }
 
@@ -33,7 +35,7 @@ impl FailKind {
             FailKind::Panic => "Raft panicked",
             FailKind::Crash => "worker crashed",
             FailKind::Runaway => "runaway (budget)",
-            FailKind::Hang => "hang (wall-clock timeout)",
+            FailKind::Hang => "hang (watchdog)",
         }
     }
 }
@@ -54,19 +56,23 @@ impl From<Kind> for FailKind {
 pub struct FailureRecord {
     /// The kind.
     pub kind: FailKind,
-    /// The check that failed (`checkOneLeader`, `panic`, `budget`, `watchdog`).
+    /// The check that failed (`checkOneLeader`, `panic`, `budget`,
+    /// `cpu-limit`, `no-progress`, `worker`).
     pub check: String,
     /// The message.
     pub message: String,
-    /// Virtual time of the failure (0 when unknown: a hang or a crash).
+    /// Virtual time of the failure; for a hang, the time the run had
+    /// reached (0 when unknown: a crash, or a worker that never answered).
     pub virtual_ms: u64,
 }
 
 impl FailureRecord {
-    /// `at 1234 ms virtual`, or that the time is unknown (a hang, a crash).
+    /// `at 1234 ms virtual`, or that the time is unknown.
     pub fn when(&self) -> String {
         match self.kind {
-            FailKind::Hang | FailKind::Crash => "at an unknown virtual time".to_string(),
+            FailKind::Hang | FailKind::Crash if self.virtual_ms == 0 => {
+                "at an unknown virtual time".to_string()
+            }
             _ => format!("at {} ms virtual", self.virtual_ms),
         }
     }
@@ -126,31 +132,38 @@ impl RunRecord {
         }
     }
 
-    /// The record of a run that never reported: killed by the watchdog
-    /// (`Hang`) or lost with its worker (`Crash`).
-    pub fn lost(job: Job, kind: FailKind, message: String, wall_ms: f64) -> RunRecord {
-        let check = if kind == FailKind::Hang {
-            "watchdog"
-        } else {
-            "worker"
-        };
+    /// The record of a run that never finished: stopped by a watchdog
+    /// (`Hang`, with the virtual time reached if known) or lost with its
+    /// worker (`Crash`). `check` is `cpu-limit`, `no-progress` or `worker`.
+    pub fn lost(job: Job, failure: FailureRecord, wall_ms: f64) -> RunRecord {
         RunRecord {
             test: job.test.to_string(),
             seed: job.seed,
             edition: job.edition.year(),
             passed: false,
-            failure: Some(FailureRecord {
-                kind,
-                check: check.to_string(),
-                message,
-                virtual_ms: 0,
-            }),
+            virtual_ms: failure.virtual_ms,
+            failure: Some(failure),
             trace_hash: 0,
             events: 0,
-            virtual_ms: 0,
             wall_ms,
-            replay: replay_command(job.test, job.seed, job.edition, job.raft, job.strict),
+            replay: job.replay(),
         }
+    }
+
+    /// The record of a run a watchdog stopped (`e`: why, and the virtual
+    /// time reached).
+    pub fn hung(job: Job, e: &Expiry, wall_ms: f64) -> RunRecord {
+        let mut message = e.to_string();
+        if e.kind == ExpiryKind::CpuLimit {
+            message.push_str(" (raise it with --timeout-ms)");
+        }
+        let failure = FailureRecord {
+            kind: FailKind::Hang,
+            check: e.check().to_string(),
+            message,
+            virtual_ms: e.reached_ms,
+        };
+        RunRecord::lost(job, failure, wall_ms)
     }
 
     /// The failure line printed when it happens.
@@ -185,6 +198,13 @@ pub struct Job {
     pub strict: bool,
 }
 
+impl Job {
+    /// The command that replays this run.
+    pub fn replay(&self) -> String {
+        replay_command(self.test, self.seed, self.edition, self.raft, self.strict)
+    }
+}
+
 /// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E [--strict]
 /// [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
 /// scenario directory as [`crate::invocation`] finds them.
@@ -209,4 +229,32 @@ pub fn replay_command(
         line.push_str(name);
     }
     line
+}
+
+/// Records for unit tests.
+#[cfg(test)]
+pub mod testing {
+    use super::*;
+
+    /// A run of `test` on `seed`, failed as `fail` says (kind, check,
+    /// virtual ms of the failure), else passed in 1 s of virtual time.
+    pub fn record(test: &str, seed: u64, fail: Option<(FailKind, &str, u64)>) -> RunRecord {
+        RunRecord {
+            test: test.to_string(),
+            seed,
+            edition: 2025,
+            passed: fail.is_none(),
+            failure: fail.map(|(kind, check, virtual_ms)| FailureRecord {
+                kind,
+                check: check.to_string(),
+                message: "m".to_string(),
+                virtual_ms,
+            }),
+            trace_hash: 0,
+            events: 0,
+            virtual_ms: 1000,
+            wall_ms: 2.0,
+            replay: format!("lab replay {test} --seed {seed}"),
+        }
+    }
 }

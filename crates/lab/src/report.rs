@@ -1,11 +1,11 @@
-//! The end of a sweep, as pure functions of the sorted results: the table,
-//! the failures grouped by signature, the closing line and the exit code.
+//! The end of a sweep (or a merge, or `lab run`), as pure functions of its
+//! [`Summary`]: the table, the failures grouped by signature, the runs not
+//! run, the closing line and the exit code.
 
 use crate::record::{FailKind, RunRecord};
-use std::collections::BTreeMap;
+use crate::summary::{Summary, TestTotals, test_position};
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use tester::registry;
 use tester::seeds::show_seed;
 
 /// The exit codes of `lab`.
@@ -20,8 +20,11 @@ pub enum Exit {
     Usage = 2,
     /// A Raft panicked or a worker process died.
     Panicked = 3,
-    /// A run hung: the wall-clock watchdog or the runaway budget stopped it.
+    /// A run hung: a watchdog (CPU limit, no progress) or the runaway
+    /// budget stopped it.
     Hung = 4,
+    /// SIGINT or SIGTERM stopped the sweep (128 + SIGINT, as shells do).
+    Interrupted = 130,
 }
 
 impl From<Exit> for ExitCode {
@@ -41,78 +44,113 @@ pub fn exit_of(kind: FailKind) -> Exit {
 
 /// The exit code of a set of results: the most severe class present, in the
 /// order hang (4) > panic (3) > check failure (1) > passed (0).
-pub fn exit_code(records: &[RunRecord]) -> Exit {
-    records
-        .iter()
-        .filter_map(|r| r.failure.as_ref())
-        .map(|f| exit_of(f.kind))
-        .max()
-        .unwrap_or(Exit::Passed)
+pub fn exit_code(summary: &Summary) -> Exit {
+    summary.kinds().map(exit_of).max().unwrap_or(Exit::Passed)
 }
 
-/// Sorts results by (test order in the suite, seed): the order of every
-/// table and of `--json`, whatever the order they finished in.
+/// Sorts results by (test order in the suite, seed).
 pub fn sort(records: &mut [RunRecord]) {
     records.sort_by_key(|r| (test_position(&r.test), r.seed));
 }
 
-fn test_position(name: &str) -> usize {
-    registry::find(name).map_or(usize::MAX, |t| t.position())
+/// The closing line: `N passed, N failed` (`, N skipped` when some runs did
+/// not run).
+pub fn totals_line(summary: &Summary) -> String {
+    let mut line = format!("{} passed, {} failed", summary.passed(), summary.failed());
+    if summary.skipped_runs() > 0 {
+        let _ = write!(line, ", {} skipped", summary.skipped_runs());
+    }
+    line
 }
 
-/// The closing line: `N passed, N failed`.
-pub fn totals_line(records: &[RunRecord]) -> String {
-    let failed = records.iter().filter(|r| !r.passed).count();
-    format!("{} passed, {failed} failed", records.len() - failed)
+/// `interrupted after N of M runs`.
+pub fn interrupted_line(summary: &Summary, planned: u64) -> String {
+    format!("interrupted after {} of {planned} runs", summary.finished())
 }
 
-/// One row per test: failed, total, mean virtual seconds, mean wall ms. The
-/// name column is as wide as the longest name (scenario names run long).
-pub fn table(records: &[RunRecord]) -> String {
-    let width = records
-        .iter()
-        .map(|r| r.test.len())
+/// A column of the table: its title, its width, and a test's cell.
+struct Column {
+    title: &'static str,
+    width: usize,
+    cell: fn(&TestTotals) -> String,
+}
+
+/// The table's columns after the name; `skipped` only when runs were
+/// skipped, so a complete sweep's table is as it always was.
+fn columns(summary: &Summary) -> Vec<Column> {
+    let mut columns = vec![
+        Column {
+            title: "failed",
+            width: 6,
+            cell: |t| t.failed.to_string(),
+        },
+        Column {
+            title: "total",
+            width: 6,
+            cell: |t| t.runs.to_string(),
+        },
+    ];
+    if summary.skipped_runs() > 0 {
+        columns.push(Column {
+            title: "skipped",
+            width: 7,
+            cell: |t| t.skipped.to_string(),
+        });
+    }
+    columns.push(Column {
+        title: "virtual s",
+        width: 10,
+        cell: |t| format!("{:.1}", t.mean_virtual_s()),
+    });
+    columns.push(Column {
+        title: "wall ms",
+        width: 9,
+        cell: |t| format!("{:.2}", t.mean_wall_ms()),
+    });
+    columns
+}
+
+/// One row per test: failed, total (finished), skipped (if any), mean
+/// virtual seconds, mean wall ms. The name column is as wide as the longest
+/// name (scenario names run long).
+pub fn table(summary: &Summary) -> String {
+    let width = summary
+        .tests()
+        .map(|t| t.test.len())
         .max()
         .unwrap_or(0)
         .max(34);
-    let mut out = format!(
-        "{:<width$} {:>6} {:>6} {:>10} {:>9}\n",
-        "test", "failed", "total", "virtual s", "wall ms"
-    );
-    for chunk in records.chunk_by(|a, b| a.test == b.test) {
-        let n = chunk.len() as f64;
-        let failed = chunk.iter().filter(|r| !r.passed).count();
-        let virtual_s = chunk.iter().map(|r| r.virtual_ms as f64).sum::<f64>() / n / 1000.0;
-        let wall_ms = chunk.iter().map(|r| r.wall_ms).sum::<f64>() / n;
-        let _ = writeln!(
-            out,
-            "{:<width$} {failed:>6} {:>6} {virtual_s:>10.1} {wall_ms:>9.2}",
-            chunk[0].test,
-            chunk.len()
-        );
+    let columns = columns(summary);
+    let mut out = format!("{:<width$}", "test");
+    for c in &columns {
+        let _ = write!(out, " {:>w$}", c.title, w = c.width);
+    }
+    out.push('\n');
+    for t in summary.tests() {
+        let _ = write!(out, "{:<width$}", t.test);
+        for c in &columns {
+            let _ = write!(out, " {:>w$}", (c.cell)(t), w = c.width);
+        }
+        out.push('\n');
     }
     out
 }
 
 /// How many seeds of a group are listed; the rest are counted.
-const SEEDS_SHOWN: usize = 5;
+const SEEDS_SHOWN: usize = crate::summary::FASTEST_KEPT;
 
 /// The failures grouped by signature (test and failed check), in suite
 /// order; in each group the fastest-failing seed (least virtual time to the
 /// failure) first, with its replay command. Empty when nothing failed.
-pub fn failure_groups(records: &[RunRecord]) -> String {
-    let mut groups: BTreeMap<(usize, &str, &str), Vec<&RunRecord>> = BTreeMap::new();
-    for r in records {
-        if let Some(f) = &r.failure {
-            let key = (test_position(&r.test), r.test.as_str(), f.check.as_str());
-            groups.entry(key).or_default().push(r);
-        }
-    }
+pub fn failure_groups(summary: &Summary) -> String {
     let mut out = String::new();
-    for ((_, test, check), mut runs) in groups {
-        runs.sort_by_key(|r| (r.failure.as_ref().map_or(0, |f| f.virtual_ms), r.seed));
-        let _ = writeln!(out, "{test} / {check}: {} failed", runs.len());
-        for r in runs.iter().take(SEEDS_SHOWN) {
+    for group in summary.signatures() {
+        let _ = writeln!(
+            out,
+            "{} / {}: {} failed",
+            group.test, group.check, group.failed
+        );
+        for r in group.fastest.iter().take(SEEDS_SHOWN) {
             let f = r.failure.as_ref().expect("grouped runs failed");
             let _ = writeln!(
                 out,
@@ -123,10 +161,25 @@ pub fn failure_groups(records: &[RunRecord]) -> String {
                 f.message
             );
         }
-        if runs.len() > SEEDS_SHOWN {
-            let _ = writeln!(out, "  ... and {} more", runs.len() - SEEDS_SHOWN);
+        if group.failed > SEEDS_SHOWN as u64 {
+            let _ = writeln!(out, "  ... and {} more", group.failed - SEEDS_SHOWN as u64);
         }
-        let _ = writeln!(out, "  fastest replay: {}", runs[0].replay);
+        let _ = writeln!(out, "  fastest replay: {}", group.fastest[0].replay);
+    }
+    out
+}
+
+/// The runs not run, one line per range of seeds. Empty if none.
+pub fn skipped_list(summary: &Summary) -> String {
+    let mut out = String::new();
+    for s in summary.skipped() {
+        let last = s.from + (s.count - 1);
+        let seeds = if s.count == 1 {
+            format!("seed {}", show_seed(s.from))
+        } else {
+            format!("seeds {}..={}", show_seed(s.from), show_seed(last))
+        };
+        let _ = writeln!(out, "  {} {seeds} ({} runs)", s.test, s.count);
     }
     out
 }
@@ -134,26 +187,15 @@ pub fn failure_groups(records: &[RunRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::record::FailureRecord;
+    use crate::jobs::SeedRange;
+    use crate::record::testing::record;
 
-    fn record(test: &str, seed: u64, fail: Option<(FailKind, &str, u64)>) -> RunRecord {
-        RunRecord {
-            test: test.to_string(),
-            seed,
-            edition: 2025,
-            passed: fail.is_none(),
-            failure: fail.map(|(kind, check, virtual_ms)| FailureRecord {
-                kind,
-                check: check.to_string(),
-                message: "m".to_string(),
-                virtual_ms,
-            }),
-            trace_hash: 0,
-            events: 0,
-            virtual_ms: 1000,
-            wall_ms: 2.0,
-            replay: format!("lab replay {test} --seed {seed}"),
+    fn summary(records: &[RunRecord]) -> Summary {
+        let mut s = Summary::default();
+        for r in records {
+            s.add(r);
         }
+        s
     }
 
     #[test]
@@ -161,33 +203,59 @@ mod tests {
         let pass = record("TestReElection3A", 1, None);
         let check = record("TestReElection3A", 2, Some((FailKind::Check, "c", 5)));
         let panic = record("TestReElection3A", 3, Some((FailKind::Panic, "panic", 5)));
-        let hang = record("TestReElection3A", 4, Some((FailKind::Hang, "watchdog", 0)));
-        assert_eq!(exit_code(std::slice::from_ref(&pass)), Exit::Passed);
-        assert_eq!(exit_code(&[pass.clone(), check.clone()]), Exit::CheckFailed);
-        assert_eq!(exit_code(&[check.clone(), panic.clone()]), Exit::Panicked);
-        assert_eq!(exit_code(&[hang, panic, check]), Exit::Hung);
+        let hang = record(
+            "TestReElection3A",
+            4,
+            Some((FailKind::Hang, "cpu-limit", 0)),
+        );
+        let code = |rs: &[RunRecord]| exit_code(&summary(rs));
+        assert_eq!(code(std::slice::from_ref(&pass)), Exit::Passed);
+        assert_eq!(code(&[pass.clone(), check.clone()]), Exit::CheckFailed);
+        assert_eq!(code(&[check.clone(), panic.clone()]), Exit::Panicked);
+        assert_eq!(code(&[hang, panic, check]), Exit::Hung);
     }
 
     #[test]
-    fn sorted_by_suite_order_then_seed_and_grouped_fastest_first() {
-        let mut rs = vec![
+    fn tables_are_in_suite_order_and_groups_fastest_first() {
+        let s = summary(&[
             record("TestReElection3A", 2, Some((FailKind::Check, "c", 900))),
             record("TestInitialElection3A", 9, None),
             record("TestReElection3A", 1, Some((FailKind::Check, "c", 300))),
-        ];
-        sort(&mut rs);
-        let order: Vec<(&str, u64)> = rs.iter().map(|r| (r.test.as_str(), r.seed)).collect();
-        assert_eq!(
-            order,
-            [
-                ("TestInitialElection3A", 9),
-                ("TestReElection3A", 1),
-                ("TestReElection3A", 2)
-            ]
-        );
-        let groups = failure_groups(&rs);
+        ]);
+        let table = table(&s);
+        let names: Vec<&str> = table
+            .lines()
+            .skip(1)
+            .map(|l| l.split(' ').next().unwrap())
+            .collect();
+        assert_eq!(names, ["TestInitialElection3A", "TestReElection3A"]);
+        assert!(table.starts_with("test "));
+        assert!(!table.contains("skipped"));
+        let groups = failure_groups(&s);
         assert!(groups.starts_with("TestReElection3A / c: 2 failed\n  seed=0x1 at 300 ms virtual"));
         assert!(groups.contains("fastest replay: lab replay TestReElection3A --seed 1"));
-        assert_eq!(totals_line(&rs), "1 passed, 2 failed");
+        assert_eq!(totals_line(&s), "1 passed, 2 failed");
+    }
+
+    #[test]
+    fn skipped_runs_get_a_column_a_list_and_a_count() {
+        let mut s = summary(&[record(
+            "TestReElection3A",
+            1,
+            Some((FailKind::Check, "c", 9)),
+        )]);
+        s.skip("TestReElection3A", SeedRange { first: 2, count: 3 });
+        s.skip("TestManyElections3A", SeedRange { first: 1, count: 1 });
+        let table = table(&s);
+        assert!(
+            table.lines().next().unwrap().contains(" skipped "),
+            "{table}"
+        );
+        assert_eq!(totals_line(&s), "0 passed, 1 failed, 4 skipped");
+        assert_eq!(
+            skipped_list(&s),
+            "  TestReElection3A seeds 0x2..=0x4 (3 runs)\n  TestManyElections3A seed 0x1 (1 runs)\n"
+        );
+        assert_eq!(interrupted_line(&s, 10), "interrupted after 1 of 10 runs");
     }
 }

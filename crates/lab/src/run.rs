@@ -1,27 +1,28 @@
 //! `lab list` and `lab run`: the tests as data, and the tests run in this
-//! process one after another, printing what the course's tester prints.
+//! process one after another, printing what the course's tester prints,
+//! each under a CPU-time watchdog ([`tester::watchdog`]).
 
 use crate::cli::{self, RunArgs, Usage};
+use crate::out;
+use crate::record::{Job, RunRecord};
 use crate::report::{self, Exit};
+use crate::summary::Summary;
 use crate::worker::{quiet_panics, run_one};
 use raftapi::Raft;
 use std::fmt::Write as _;
-use std::io::Write as _;
-use std::sync::mpsc::{self, RecvTimeoutError, Sender};
-use std::thread;
-use std::time::Duration;
+use std::time::{Duration, Instant as WallClock};
 use tester::Factory;
 use tester::registry::{Network, Part};
-use tester::seeds::{fresh_seed, show_seed};
+use tester::watchdog::{OnExpiry, Watchdog};
 
 /// `lab list [FILTER]`.
 pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
     let tests = cli::select(filter.unwrap_or(""))?;
-    let mut out = String::new();
+    let mut text = String::new();
     let mut part: Option<Part> = None;
     for t in tests {
         if part != Some(t.part) {
-            let _ = writeln!(out, "{}:", t.part);
+            let _ = writeln!(text, "{}:", t.part);
             part = Some(t.part);
         }
         let network = match t.network {
@@ -35,13 +36,13 @@ pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
             "no snapshot"
         };
         let _ = writeln!(
-            out,
+            text,
             "  {:<34} {} servers  {network:<36}  {snapshot}",
             t.name, t.servers
         );
     }
     // A closed pipe (`lab list | head`) is not an error worth a panic.
-    let _ = std::io::stdout().write_all(out.as_bytes());
+    out::print(text);
     Ok(Exit::Passed)
 }
 
@@ -52,60 +53,45 @@ pub fn run<R: Raft>(
     raft: Option<&'static str>,
 ) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
-    let first = args.seed.unwrap_or_else(fresh_seed);
+    let seeds = cli::run_seeds(args.seed, args.seeds)?;
     quiet_panics();
-    let watchdog = watchdog(Duration::from_millis(args.timeout_ms));
-    let mut records = Vec::new();
+    let watchdog = Watchdog::new(Duration::from_millis(args.timeout_ms));
+    let mut summary = Summary::default();
     for test in tests {
-        for k in 0..args.seeds {
-            let seed = first.wrapping_add(k);
-            let spec = args.common.spec(test, seed);
-            let replay =
-                crate::record::replay_command(test.name, seed, spec.edition, raft, spec.strict);
-            let _ = watchdog.send(Some((test.name, seed, replay)));
-            let (outcome, record) = run_one(spec, make, raft);
-            let _ = watchdog.send(None);
+        for k in 0..seeds.count {
+            let spec = args.common.spec(test, seeds.seed(k));
+            let job = Job {
+                test: test.name,
+                seed: spec.seed,
+                edition: spec.edition,
+                raft,
+                strict: spec.strict,
+            };
+            let (outcome, record) = watchdog.watch(report_hang(job), || run_one(spec, make, raft));
             for line in &outcome.lines {
-                println!("{line}");
+                out::line(line);
             }
             if let Some(report) = outcome.report() {
-                println!("{report}\n  or: {}", record.replay);
+                out::line(format!("{report}\n  or: {}", record.replay));
             }
-            records.push(record);
+            summary.add(&record);
         }
     }
-    println!("{}", report::totals_line(&records));
-    Ok(report::exit_code(&records))
+    out::line(report::totals_line(&summary));
+    Ok(report::exit_code(&summary))
 }
 
-type Watched = Option<(&'static str, u64, String)>;
-
-/// A thread that ends the process with a hang report (exit code 4) if a run
-/// takes longer than `timeout` of wall-clock time. `Some(run)` starts the
-/// clock, `None` stops it. (`lab sweep` kills a worker instead and goes on.)
-fn watchdog(timeout: Duration) -> Sender<Watched> {
-    let (tx, rx) = mpsc::channel::<Watched>();
-    thread::spawn(move || {
-        let mut current: Watched = None;
-        loop {
-            let next = match &current {
-                None => rx.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(_) => rx.recv_timeout(timeout),
-            };
-            match next {
-                Ok(run) => current = run,
-                Err(RecvTimeoutError::Disconnected) => return,
-                Err(RecvTimeoutError::Timeout) => {
-                    let (test, seed, replay) = current.take().expect("a run is timed");
-                    println!(
-                        "FAIL {test} seed={}: hang (wall-clock timeout): no result after {} ms\n  replay: {replay}",
-                        show_seed(seed),
-                        timeout.as_millis()
-                    );
-                    std::process::exit(Exit::Hung as i32);
-                }
-            }
+/// What the watchdog does when a run of `lab run` hangs: the failure line,
+/// then exit code 4 (a looping run cannot be stopped; `lab sweep` replaces
+/// its worker instead and goes on).
+fn report_hang(job: Job) -> OnExpiry {
+    let started = WallClock::now();
+    Box::new(move |expiry| {
+        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let record = RunRecord::hung(job, &expiry, wall_ms);
+        if let Some(line) = record.failure_line() {
+            out::line(line);
         }
-    });
-    tx
+        std::process::exit(Exit::Hung as i32);
+    })
 }

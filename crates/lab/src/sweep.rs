@@ -1,73 +1,98 @@
 //! `lab sweep`: many seeds of many tests on worker processes (see
-//! [`crate::pool`]), then the table, the failure groups, `--json` and the
-//! closing `N passed, N failed` line. Results are sorted by (test, seed)
-//! before anything is printed at the end, so the end is the same for any
-//! `--jobs`.
+//! [`crate::pool`]), then the table, the failure groups, the runs not run
+//! and the closing `N passed, N failed` line.
+//!
+//! ```text
+//!  Jobs (lazy) ─► Feed ─► pool threads ─► workers
+//!                  ▲          │ Started / Finished / Dropped events
+//!  SIGINT, SIGTERM │          ▼
+//!  --fail-fast ────┴─ this loop: progress; InOrder ─► Summary + --json
+//! ```
+//!
+//! The parent holds counters and per-signature summaries ([`Summary`]),
+//! never the runs: each goes to `--json` as soon as the runs before it in
+//! (test, seed) order have finished, so the end is the same for any
+//! `--jobs` and memory does not grow with `--seeds`.
 
 use crate::cli::{self, Common, Shard, SweepArgs, Usage};
-use crate::pool::{self, PoolConfig};
+use crate::jobs::{Jobs, SeedRange};
+use crate::out;
+use crate::pool::{self, Event, Feed, PoolConfig};
 use crate::progress::Progress;
-use crate::record::{Job, RunRecord};
+use crate::record::RunRecord;
 use crate::report::{self, Exit};
-use serde::Serialize;
+use crate::signals;
+use crate::stream::{Header, InOrder, JsonOut};
+use crate::summary::Summary;
 use std::ffi::OsString;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
-/// What `--json` writes.
-#[derive(Debug, Serialize)]
-pub struct SweepJson<'a> {
-    /// The filter typed.
-    pub filter: &'a str,
-    /// The edition year.
-    pub edition: u16,
-    /// The first seed of the whole range (before sharding).
-    pub from: u64,
-    /// Seeds per test in the whole range.
-    pub seeds: u64,
-    /// `K/N`, if sharded.
-    pub shard: Option<String>,
-    /// Runs passed.
-    pub passed: usize,
-    /// Runs failed.
-    pub failed: usize,
-    /// Every run, sorted by (test order, seed).
-    pub results: &'a [RunRecord],
+/// How a sweep's loop ended.
+struct Ended {
+    summary: Summary,
+    interrupted: bool,
 }
 
-/// Runs the sweep; `Err` for bad usage.
+/// Runs the sweep; `Err` for bad usage (before any run starts).
 pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
+    let whole = SeedRange::new(args.from, args.seeds, ("--from", "--seeds"))?;
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
-    let seeds = shard.seeds(args.from, args.seeds);
+    let seeds = shard.seeds(whole);
+    if seeds.is_empty() {
+        return Err(Usage(format!(
+            "shard {shard} of {} seeds holds no seed: use at most {} shards",
+            args.seeds, args.seeds
+        )));
+    }
     let edition = args.common.edition;
-    let jobs: Vec<Job> = tests
-        .iter()
-        .flat_map(|t| {
-            seeds.clone().map(move |seed| Job {
-                test: t.name,
-                seed,
-                edition,
-                raft,
-                strict: args.common.strict,
-            })
-        })
-        .collect();
+    let jobs = Jobs::new(tests.clone(), seeds, edition, raft, args.common.strict)?;
+    let planned = jobs.total();
+    let header = Header {
+        filter: &args.filter,
+        edition: edition.year(),
+        from: args.from,
+        seeds: args.seeds,
+        shard: args.shard.map(|s| s.to_string()),
+    };
+    let mut json = args
+        .json
+        .as_deref()
+        .map(|path| JsonOut::create(path, &header))
+        .transpose()?;
+    let interrupt = signals::interrupt_flag()
+        .map_err(|e| Usage(format!("cannot catch SIGINT and SIGTERM: {e}")))?;
     let config = PoolConfig {
         exe: std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?,
         args: worker_args(&args.common, raft),
         timeout: Duration::from_millis(args.timeout_ms),
         jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
     };
-    let per_test = seeds.end.wrapping_sub(seeds.start);
-    let mut records = collect(&config, jobs, &tests, per_test, args.fail_fast)
-        .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
-    report::sort(&mut records);
-    finish(args, &records)?;
-    Ok(report::exit_code(&records))
+    let mut progress = Progress::new(&tests, seeds.count);
+    let ended = drive(
+        &config,
+        jobs,
+        interrupt,
+        args.fail_fast,
+        &mut progress,
+        json.as_mut(),
+    );
+    progress.finish();
+    let ended = ended?;
+    print_end(&ended, planned, args.fail_fast);
+    let written = json.map(|j| j.finish(&ended.summary, planned, ended.interrupted));
+    out::line(report::totals_line(&ended.summary));
+    report_peak_rss();
+    written.transpose()?;
+    Ok(if ended.interrupted {
+        Exit::Interrupted
+    } else {
+        report::exit_code(&ended.summary)
+    })
 }
 
 /// One worker per core.
@@ -101,62 +126,107 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
     out
 }
 
-/// Runs every job on the pool, showing progress; returns the results in the
-/// order they came.
-fn collect(
+/// Runs every job on the pool, showing progress, writing `--json` in order
+/// and counting into a [`Summary`]; stops dispatching at an interrupt (or
+/// the first failure with `fail_fast`) and counts what did not run.
+fn drive(
     config: &PoolConfig,
-    jobs: Vec<Job>,
-    tests: &[&'static tester::TestDef],
-    per_test: u64,
+    jobs: Jobs,
+    interrupt: Arc<AtomicBool>,
     fail_fast: bool,
-) -> std::io::Result<Vec<RunRecord>> {
-    let stop = Arc::new(AtomicBool::new(false));
-    let (tx, rx) = mpsc::channel();
-    let pool = {
-        let (config, stop) = (config.clone(), Arc::clone(&stop));
-        let stopped = move |_: &Job| stop.load(Ordering::SeqCst);
-        thread::spawn(move || pool::run_all(&config, jobs, &stopped, tx))
-    };
-    let mut progress = Progress::new(tests, per_test);
-    let mut records = Vec::new();
-    for record in rx {
-        progress.on_result(&record);
-        if fail_fast && !record.passed {
-            stop.store(true, Ordering::SeqCst);
+    progress: &mut Progress,
+    mut json: Option<&mut JsonOut>,
+) -> Result<Ended, Usage> {
+    let feed = Feed::new(jobs, interrupt);
+    let mut summary = Summary::default();
+    let mut in_order = InOrder::default();
+    let mut keep = |summary: &mut Summary, records: Vec<RunRecord>| {
+        for r in records {
+            summary.add(&r);
+            if let Some(json) = json.as_mut() {
+                json.push(&r);
+            }
         }
-        records.push(record);
+    };
+    let pooled = thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        let feed = &feed;
+        let pool = scope.spawn(move || pool::run(config, feed, &tx));
+        loop {
+            match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(Event::Started { index, job }) => progress.started(index, &job),
+                Ok(Event::Finished { index, record }) => {
+                    progress.finished(index, &record);
+                    if fail_fast && !record.passed {
+                        feed.stop();
+                    }
+                    keep(&mut summary, in_order.put(index, Some(record)));
+                }
+                Ok(Event::Dropped { index, job }) => {
+                    progress.dropped(index);
+                    let seeds = SeedRange {
+                        first: job.seed,
+                        count: 1,
+                    };
+                    summary.skip(job.test, seeds);
+                    keep(&mut summary, in_order.put(index, None));
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            progress.tick();
+        }
+        pool.join().expect("the pool thread does not panic")
+    });
+    keep(&mut summary, in_order.drain());
+    let interrupted = feed.interrupted();
+    for (test, seeds) in feed.into_rest().rest() {
+        summary.skip(test, seeds);
     }
-    progress.finish();
-    pool.join().expect("the pool thread does not panic")?;
-    Ok(records)
+    pooled.map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
+    Ok(Ended {
+        summary,
+        interrupted,
+    })
 }
 
-/// Prints the table and the failure groups, writes `--json`, prints the
-/// closing line.
-fn finish(args: &SweepArgs, records: &[RunRecord]) -> Result<(), Usage> {
-    println!();
-    print!("{}", report::table(records));
-    let groups = report::failure_groups(records);
+/// The table, the failure groups, the runs not run and, if interrupted,
+/// how far it got.
+fn print_end(ended: &Ended, planned: u64, fail_fast: bool) {
+    let summary = &ended.summary;
+    out::line("");
+    out::print(report::table(summary));
+    let groups = report::failure_groups(summary);
     if !groups.is_empty() {
-        println!("\nfailures by signature (fastest-failing seed first):");
-        print!("{groups}");
+        out::line("\nfailures by signature (fastest-failing seed first):");
+        out::print(groups);
     }
-    if let Some(path) = &args.json {
-        let passed = records.iter().filter(|r| r.passed).count();
-        let json = SweepJson {
-            filter: &args.filter,
-            edition: args.common.edition.year(),
-            from: args.from,
-            seeds: args.seeds,
-            shard: args.shard.map(|s| s.to_string()),
-            passed,
-            failed: records.len() - passed,
-            results: records,
+    let skipped = report::skipped_list(summary);
+    if !skipped.is_empty() {
+        let why = if ended.interrupted {
+            "interrupted"
+        } else if fail_fast {
+            "--fail-fast, after the first failure"
+        } else {
+            "no worker could run them"
         };
-        let text = serde_json::to_string_pretty(&json).expect("results serialise");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| Usage(format!("cannot write {}: {e}", path.display())))?;
+        out::line(format!("\nnot run ({why}):"));
+        out::print(skipped);
     }
-    println!("{}", report::totals_line(records));
-    Ok(())
+    if ended.interrupted {
+        out::line(report::interrupted_line(summary, planned));
+    }
+}
+
+/// With `LAB_PEAK_RSS=1`, the parent's peak resident memory (Linux
+/// `VmHWM`) on stderr: how the sweep's memory is measured.
+fn report_peak_rss() {
+    if std::env::var_os("LAB_PEAK_RSS").is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(line) = status.lines().find(|l| l.starts_with("VmHWM:")) {
+        let kb = line.trim_start_matches("VmHWM:").trim();
+        out::status(format!("lab: peak RSS {kb}"));
+    }
 }

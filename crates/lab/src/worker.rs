@@ -3,14 +3,25 @@
 //! JSON [`RunRecord`] line per job on stdout, flushed, before reading the
 //! next. It prints nothing else: panics are caught by the runner and the
 //! panic hook is silenced, and tracing is off.
+//!
+//! Each run is watched ([`tester::watchdog`]): past `--timeout-ms` of CPU
+//! time, or as long without using any, the worker writes a hang record with
+//! the virtual time reached and exits (the looping run cannot be stopped).
+//! A thread watches the parent: if it dies (even by SIGKILL), the worker
+//! exits instead of running on as an orphan.
 
 use crate::cli::WorkerArgs;
-use crate::record::RunRecord;
+use crate::record::{Job, RunRecord};
 use raftapi::Raft;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
-use std::time::Instant as WallClock;
+use std::time::{Duration, Instant as WallClock};
+use tester::watchdog::{OnExpiry, Watchdog};
 use tester::{Factory, RunSpec, registry};
+
+/// How often a worker checks that its parent is alive.
+#[cfg(unix)]
+const PARENT_POLL: Duration = Duration::from_millis(250);
 
 /// Silences the default panic hook: a Raft's panic is a result, reported
 /// with its seed, not a backtrace on the terminal.
@@ -37,11 +48,15 @@ pub fn run_one<R: Raft>(
 }
 
 /// The worker loop; returns when stdin closes.
-pub fn main<R: Raft>(args: &WorkerArgs, make: fn() -> Factory<R>, raft: Option<&str>) -> ExitCode {
+pub fn main<R: Raft>(
+    args: &WorkerArgs,
+    make: fn() -> Factory<R>,
+    raft: Option<&'static str>,
+) -> ExitCode {
     quiet_panics();
-    let stdin = io::stdin().lock();
-    let mut stdout = io::stdout().lock();
-    for line in stdin.lines() {
+    exit_with_parent();
+    let watchdog = Watchdog::new(Duration::from_millis(args.timeout_ms));
+    for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
         let Some((name, seed)) = parse_job(&line) else {
             eprintln!("lab worker: bad job line '{line}'");
@@ -52,16 +67,54 @@ pub fn main<R: Raft>(args: &WorkerArgs, make: fn() -> Factory<R>, raft: Option<&
             return ExitCode::from(2);
         };
         let spec = args.common.spec(test, seed);
-        let (_, record) = run_one(spec, make, raft);
-        let json = serde_json::to_string(&record).expect("a record serialises");
-        if writeln!(stdout, "{json}")
-            .and_then(|()| stdout.flush())
-            .is_err()
-        {
+        let job = Job {
+            test: test.name,
+            seed,
+            edition: spec.edition,
+            raft,
+            strict: spec.strict,
+        };
+        let (_, record) = watchdog.watch(report_hang(job), || run_one(spec, make, raft));
+        if !send(&record) {
             break; // the parent went away
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Writes one record line, flushed; false if stdout is closed.
+fn send(record: &RunRecord) -> bool {
+    let json = serde_json::to_string(record).expect("a record serialises");
+    let mut stdout = io::stdout().lock();
+    writeln!(stdout, "{json}")
+        .and_then(|()| stdout.flush())
+        .is_ok()
+}
+
+/// What the watchdog does when `job` hangs: the hang record, then exit.
+fn report_hang(job: Job) -> OnExpiry {
+    let started = WallClock::now();
+    Box::new(move |expiry| {
+        let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+        send(&RunRecord::hung(job, &expiry, wall_ms));
+        std::process::exit(0);
+    })
+}
+
+/// Exits when the parent process is gone (the worker is re-parented).
+fn exit_with_parent() {
+    #[cfg(unix)]
+    {
+        let parent = std::os::unix::process::parent_id();
+        std::thread::spawn(move || {
+            loop {
+                std::thread::sleep(PARENT_POLL);
+                if std::os::unix::process::parent_id() != parent {
+                    std::process::exit(0);
+                }
+            }
+        });
+    }
 }
 
 fn parse_job(line: &str) -> Option<(&str, u64)> {

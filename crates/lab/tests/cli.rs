@@ -151,7 +151,8 @@ fn a_hanging_raft_is_killed_reported_and_the_sweep_goes_on() {
     ]);
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(4), "{text}");
-    assert_eq!(text.matches("hang (wall-clock timeout)").count(), 4);
+    assert_eq!(text.matches("hang (watchdog)").count(), 4);
+    assert!(text.contains("exceeded the CPU limit of 1 s (raise it with --timeout-ms)"));
     assert!(text.contains("seed=0x1 ") && text.contains("seed=0x2 "));
     assert!(text.ends_with("0 passed, 2 failed\n"));
 }

@@ -299,6 +299,7 @@ impl<R: Raft> Tester<R> {
     pub(crate) fn run_until(&mut self, deadline: Time) -> Check {
         self.failed()?;
         while let Some(out) = self.sim.step_until(deadline) {
+            crate::watchdog::note_reached(self.sim.now().0);
             self.on_output(out);
             self.failed()?;
             self.check_budget()?;

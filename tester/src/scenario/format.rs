@@ -158,8 +158,13 @@ pub struct Event {
     /// Groups for partition, one_way, clog: `"leader+1 | rest"`, `"0,1 | 2 | rest"`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub groups: Option<String>,
-    /// For crash and restart: `leader`, `follower`, `random`, `all` or an index.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// For crash and restart: `leader`, `follower`, `random`, `all` or a
+    /// server index (`who = 2` or `who = "2"`).
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "name_or_index"
+    )]
     pub who: Option<String>,
     /// For clog: the extra delay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -173,6 +178,29 @@ pub struct Event {
     /// ... until this time (default: the end of the fault phase).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub until_ms: Option<u64>,
+}
+
+/// `who`: a name, or a server index written as a number.
+fn name_or_index<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    struct Who;
+    impl serde::de::Visitor<'_> for Who {
+        type Value = String;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a name (leader, follower, random, all) or a server index")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<String, E> {
+            Ok(v.to_string())
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<String, E> {
+            u64::try_from(v)
+                .map(|v| v.to_string())
+                .map_err(|_| E::custom(format!("server index {v} is negative")))
+        }
+    }
+    d.deserialize_any(Who).map(Some)
 }
 
 /// `[generator.weights]`: how often each kind of fault is picked.

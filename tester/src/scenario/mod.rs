@@ -9,9 +9,11 @@
 //! ```
 //!
 //! - [`format`](mod@format): the serde types; [`parse`]: loading with file:line errors;
+//!   [`limits`]: the bounds on size, nesting, durations and counts;
 //! - [`run`]: the executor; [`swarm`]: drawing a concrete scenario.
 
 pub mod format;
+pub mod limits;
 pub mod parse;
 pub mod run;
 pub mod swarm;

@@ -2,7 +2,9 @@
 //! cannot make. Every error names the file, the line and the field.
 
 use super::format::{Action, Event, Generator, Profile, Scenario, VERSION};
+use super::limits::{self, MAX_FILE_BYTES, MAX_NESTING};
 use std::fmt;
+use std::io::Read as _;
 use std::ops::Range;
 use std::path::Path;
 
@@ -47,36 +49,62 @@ pub enum Member {
 /// Groups, each a list of members.
 pub type Groups = Vec<Vec<Member>>;
 
-/// Reads and checks the file at `path`.
+/// Reads and checks the file at `path` (at most [`MAX_FILE_BYTES`] read).
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+    let whole = |message: String| ScenarioError {
         file: file.clone(),
         line: 0,
         field: "-".into(),
-        message: format!("cannot read: {e}"),
-    })?;
+        message,
+    };
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(MAX_FILE_BYTES + 1).read_to_string(&mut text))
+        .map_err(|e| whole(format!("cannot read: {e}")))?;
+    if text.len() as u64 > MAX_FILE_BYTES {
+        let size = std::fs::metadata(path).map_or(text.len() as u64, |m| m.len());
+        return Err(whole(too_big(size)));
+    }
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
     parse_str(&file, &text, Some(stem))
+}
+
+fn too_big(bytes: u64) -> String {
+    format!("{bytes} bytes: a scenario file holds at most {MAX_FILE_BYTES}")
 }
 
 /// Parses and checks `text` (from `file`, for messages). With `stem`, the
 /// `name` field must equal it.
 pub fn parse_str(file: &str, text: &str, stem: Option<&str>) -> Result<Scenario, ScenarioError> {
+    let error = |line: usize, field: String, message: String| ScenarioError {
+        file: file.into(),
+        line,
+        field,
+        message,
+    };
+    if text.len() as u64 > MAX_FILE_BYTES {
+        return Err(error(0, "-".into(), too_big(text.len() as u64)));
+    }
+    if let Some((at, key, depth)) = limits::too_deep(text) {
+        let message = format!("nested {depth} levels deep: at most {MAX_NESTING}");
+        return Err(error(line_of(text, at), key, message));
+    }
     let scenario: Scenario = toml::from_str(text).map_err(|e| {
-        let span = e.span().unwrap_or(0..0);
         let message = e.message().trim().to_string();
+        let Some(span) = e.span() else {
+            return error(0, "-".into(), message);
+        };
         let names_field =
             message.starts_with("unknown field") || message.starts_with("missing field");
-        let field = backticked(&message)
+        let key = backticked(&message)
             .filter(|_| names_field)
             .unwrap_or_else(|| key_at(text, span.start));
-        ScenarioError {
-            file: file.into(),
-            line: line_of(text, span.start),
-            field,
-            message,
-        }
+        let field = match table_at(text, span.start) {
+            Some(table) if !key.starts_with('[') => format!("{table}.{key}"),
+            _ => key,
+        };
+        error(line_of(text, span.start), field, message)
     })?;
     let err = |field: String, at: usize, message: String| ScenarioError {
         file: file.into(),
@@ -120,6 +148,7 @@ type Bad = (String, Option<Range<usize>>, String);
 
 fn check(s: &Scenario) -> Result<(), Bad> {
     let bad = |f: &str, m: String| (f.to_string(), None, m);
+    limits::check(s)?;
     if s.duration_ms == 0 {
         return Err(bad("duration_ms", "must be positive".into()));
     }
@@ -393,6 +422,47 @@ fn key_at(text: &str, at: usize) -> String {
         Some((key, _)) => key.trim().to_string(),
         None => line.trim().to_string(),
     }
+}
+
+/// The table whose lines hold byte `at`, as a field path: `workload`,
+/// `event[2]`, `generator[0].weights`; `None` at the top level.
+fn table_at(text: &str, at: usize) -> Option<String> {
+    let mut arrays: Vec<(String, usize)> = Vec::new();
+    let mut current = None;
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        if offset > at {
+            break;
+        }
+        offset += line.len();
+        let t = line.trim();
+        if let Some(name) = t.strip_prefix("[[").and_then(|t| t.split_once("]]")) {
+            let name = name.0.trim().to_string();
+            let k = match arrays.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, count)) => {
+                    *count += 1;
+                    *count - 1
+                }
+                None => {
+                    arrays.push((name.clone(), 1));
+                    0
+                }
+            };
+            current = Some(format!("{name}[{k}]"));
+        } else if let Some(name) = t.strip_prefix('[').and_then(|t| t.split_once(']')) {
+            let name = name.0.trim();
+            // `[generator.weights]` belongs to the last `[[generator]]`.
+            let path = match name.split_once('.') {
+                Some((head, tail)) => match arrays.iter().find(|(n, _)| n == head) {
+                    Some((_, count)) => format!("{head}[{}].{tail}", count - 1),
+                    None => name.to_string(),
+                },
+                None => name.to_string(),
+            };
+            current = Some(path);
+        }
+    }
+    current
 }
 
 /// The first `quoted` word in a serde message (`unknown field \`x\``).

@@ -140,22 +140,22 @@ fn error(from: &str, to: &str) -> (usize, String, String) {
 #[test]
 fn serde_errors_name_line_and_field() {
     let (line, field, m) = error("clients = 3", "clientz = 3");
-    assert_eq!((line, field.as_str()), (20, "clientz"), "{m}");
+    assert_eq!((line, field.as_str()), (20, "workload.clientz"), "{m}");
     assert!(m.contains("unknown field"), "{m}");
     let (line, field, m) = error("who = \"leader\"", "who = \"leader\"\nwhen = 3");
-    assert_eq!((line, field.as_str()), (41, "when"), "{m}");
+    assert_eq!((line, field.as_str()), (41, "event[2].when"), "{m}");
     let (line, field, m) = error("servers = 5", "servers = \"five\"");
     assert_eq!((line, field.as_str()), (4, "servers"), "{m}");
     assert!(m.contains("invalid type"), "{m}");
     let (line, field, m) = error("max_delay_ms = 30", "max_delay_ms = -30");
-    assert_eq!((line, field.as_str()), (14, "max_delay_ms"), "{m}");
+    assert_eq!((line, field.as_str()), (14, "network.max_delay_ms"), "{m}");
     let (_, field, m) = error("duration_ms = 9000\n", "");
     assert_eq!(field, "duration_ms", "{m}");
     assert!(m.contains("missing field"), "{m}");
     let (line, field, m) = error("action = \"crash\"", "action = \"explode\"");
-    assert_eq!((line, field.as_str()), (39, "action"), "{m}");
+    assert_eq!((line, field.as_str()), (39, "event[2].action"), "{m}");
     let (line, field, _) = error("profile = \"custom\"", "profile = \"lossy\"");
-    assert_eq!((line, field.as_str()), (10, "profile"));
+    assert_eq!((line, field.as_str()), (10, "network.profile"));
 }
 
 #[test]
@@ -373,6 +373,111 @@ fn swarm_errors_name_the_swarm_field() {
         e.message.contains("unknown field") || e.field == "servers",
         "{e}"
     );
+}
+
+/// The hostile inputs of issue 16: each refused at load with the file, the
+/// line and the field at fault.
+#[test]
+fn limits_are_enforced_at_load_with_file_line_and_field() {
+    use super::limits::*;
+    let base = "version = 1\nname = \"h\"\nservers = 3\nduration_ms = 1000\n";
+    let cases: Vec<(String, usize, &str, &str)> = vec![
+        (
+            base.replace("1000", "18446744073709551615"),
+            4,
+            "duration_ms",
+            "over the limit of 600000",
+        ),
+        (
+            format!("{base}liveness_ms = 600001\n"),
+            5,
+            "liveness_ms",
+            "over the limit",
+        ),
+        (
+            format!("{base}[workload]\nclients = 100000\n"),
+            6,
+            "workload.clients",
+            "over the limit of 16",
+        ),
+        (
+            format!("{base}[workload]\nclients = 10\ncommands_per_second = 500\n"),
+            7,
+            "workload.commands_per_second",
+            "10 clients x 500",
+        ),
+        (
+            format!("{base}{}", "[[event]]\nat_ms = 1\naction = \"heal\"\n".repeat(1001)),
+            5 + 3 * 1000,
+            "event",
+            "1001 tables: at most 1000",
+        ),
+        (
+            format!(
+                "{base}[[event]]\nat_ms = 0\naction = \"heal\"\nevery_ms = 1\n[[generator]]\nmin_gap_ms = 1\nmax_gap_ms = 1\n[generator.weights]\nheal = 1\n"
+            )
+            .replace("1000\n", "600000\n"),
+            5,
+            "event",
+            "can fire 1200002 faults",
+        ),
+        (
+            format!("{base}{} = 1\n", vec!["a"; 50_000].join(".")),
+            5,
+            "a.a.a",
+            "nested",
+        ),
+        (
+            "version = 1\nname = \"h\"\nduration_ms = 1000\n[swarm]\n".to_string(),
+            4,
+            "swarm.servers",
+            "missing field `servers`",
+        ),
+        (
+            format!("{base}[[event]]\nat_ms = 1\naction = \"crash\"\nwho = 99\n"),
+            8,
+            "event[0].who",
+            "server 99 out of range",
+        ),
+        (
+            format!("{base}[[event]]\nat_ms = 1\naction = \"crash\"\nwho = -1\n"),
+            8,
+            "event[0].who",
+            "negative",
+        ),
+    ];
+    for (text, line, field, message) in &cases {
+        let e = parse(text).unwrap_err();
+        let shown = e.to_string();
+        assert_eq!(e.line, *line, "{shown}");
+        assert!(e.field.starts_with(field), "{field}: {shown}");
+        assert!(e.message.contains(message), "{message}: {shown}");
+        assert!(shown.len() < 300, "a short message: {shown}");
+    }
+    // An index as a number is what the README allows.
+    let who = format!("{base}[[event]]\nat_ms = 1\naction = \"crash\"\nwho = 2\n");
+    assert_eq!(
+        parse(&who).unwrap().events[0].get_ref().who.as_deref(),
+        Some("2")
+    );
+    // A file over the size limit is refused before it is parsed.
+    let big = format!(
+        "{base}description = \"{}\"\n",
+        "x".repeat(MAX_FILE_BYTES as usize)
+    );
+    let e = parse(&big).unwrap_err();
+    assert!(e.message.contains("at most 262144"), "{e}");
+    let dir = std::env::temp_dir().join(format!("scenario-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("h.toml");
+    std::fs::write(&path, &big).unwrap();
+    let e = super::parse::load(&path).unwrap_err();
+    assert!(
+        e.to_string()
+            .ends_with("bytes: a scenario file holds at most 262144"),
+        "{e}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

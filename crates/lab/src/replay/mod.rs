@@ -61,9 +61,9 @@ pub fn main<R: Raft>(
         hide: args.hide.clone(),
         server: args.server,
     };
-    print!("{}", render::header(&outcome, raft));
-    print!("{}", labtrace::render::render(&events, &style));
-    print!("{}", render::footer(&outcome, raft));
+    crate::out::print(render::header(&outcome, raft));
+    crate::out::print(labtrace::render::render(&events, &style));
+    crate::out::print(render::footer(&outcome, raft));
     Ok(outcome
         .result
         .as_ref()
