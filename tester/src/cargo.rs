@@ -1,8 +1,8 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
 //! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`;
-//! `LAB_LOG` in [`crate::observe::logging`]), and the
-//! [`raft_tests!`](crate::raft_tests) macro that gives any Raft the 28 tests
-//! under their Go names.
+//! `LAB_LOG` in [`crate::observe::logging`]; `LAB_VIS` and `LAB_VIS_DIR` for
+//! timelines, see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests)
+//! macro that gives any Raft the 28 tests under their Go names.
 //!
 //! Each run is watched ([`crate::watchdog`]): a Raft that loops or blocks
 //! for `LAB_TIMEOUT_S` seconds of the test thread's CPU time (default 60)
@@ -135,6 +135,8 @@ fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, BadEn
 /// panics with the failure report on failure.
 pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    // #11: LAB_VIS / LAB_VIS_DIR, checked before any run.
+    let vis = labvis::config::VisConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
     let watchdog = env.timeout.map(Watchdog::new);
     for k in 0..env.seeds {
@@ -162,13 +164,18 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
         for line in &outcome.lines {
             println!("{line}");
         }
+        // #11: the timeline of this run, if LAB_VIS wants one.
+        let picture = crate::vis::after_cargo_run(&vis, spec, &outcome, make);
         if let Some(report) = outcome.report() {
             let how = if env.pinned {
                 "pinned by LAB_SEED"
             } else {
                 "drawn fresh"
             };
-            panic!("{report}\n  (seed {} was {how})", show_seed(seed));
+            panic!("{report}{picture}\n  (seed {} was {how})", show_seed(seed));
+        }
+        if !picture.is_empty() {
+            println!("{}", picture.trim_start());
         }
     }
 }

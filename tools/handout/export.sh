@@ -35,6 +35,7 @@ fi
 # checks that it still builds and passes its tests without labraft.
 staff_only=(
     labraft/ .ci/ tools/ Makefile README.md docs/MUTANTS.md docs/RESULTS.md
+    scripts/ browser-tests/ crates/lab/tests/browser/
     crates/lab/src/builtin.rs crates/lab/src/injected.rs
     crates/lab/src/mutants.rs crates/lab/src/planted.rs
     tester/tests/ tester/benches/

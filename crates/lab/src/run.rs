@@ -54,6 +54,7 @@ pub fn run<R: Raft>(
 ) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
     let seeds = cli::run_seeds(args.seed, args.seeds)?;
+    let vis = crate::vis::settings()?; // #11
     quiet_panics();
     let watchdog = Watchdog::new(Duration::from_millis(args.timeout_ms));
     let mut summary = Summary::default();
@@ -74,6 +75,7 @@ pub fn run<R: Raft>(
             if let Some(report) = outcome.report() {
                 out::line(format!("{report}\n  or: {}", record.replay));
             }
+            out::print(crate::vis::after_run(&vis, spec, &outcome, make, raft)); // #11
             summary.add(&record);
         }
     }

@@ -50,8 +50,10 @@ pub fn main<R: Raft>(
     vocab::check_topics(&args.only).map_err(|e| Usage(format!("--only: {e}")))?;
     vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
     let filter = log_filter(args.log.as_deref())?;
+    let pictures = crate::vis::ReplayPictures::new(args)?; // #11
     quiet_panics();
-    let (outcome, events) = collect(args.common.spec(test, args.seed), make(), filter);
+    let spec = args.common.spec(test, args.seed);
+    let (outcome, events) = collect(spec, make(), filter);
     let style = Style {
         columns: args.columns,
         colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -64,6 +66,7 @@ pub fn main<R: Raft>(
     crate::out::print(render::header(&outcome, raft));
     crate::out::print(labtrace::render::render(&events, &style));
     crate::out::print(render::footer(&outcome, raft));
+    crate::out::print(pictures.write(&spec, &outcome, &events, raft)?); // #11
     Ok(outcome
         .result
         .as_ref()
