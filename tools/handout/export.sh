@@ -2,7 +2,8 @@
 # `make handout DIR=...`: export what a student gets, without the reference
 # Raft. The handout is a workspace of its own that builds and tests by itself:
 #
-#   raftapi, labcodec, labrpc, labtrace, tester  the seam, codec, simulator, traces, tests
+#   raftapi, labcodec, labrpc, tester   the seam, the codec, the simulator, the tests
+#   labtrace, labvis                    a run as events; its timeline (HTML, Perfetto)
 #   lab                                 the command line, `lab new` and its starter crate
 #   scenarios/                          the scenario files
 #   README.md                           the handout's (tools/handout/HANDOUT-README.md)
