@@ -3,7 +3,7 @@
 # installs Debian's Chromium and the pinned playwright-core for the browser
 # tests of the HTML timelines).
 
-.PHONY: test lint fmt doc bench sweep mutants browser-deps baseline compare-sweeps
+.PHONY: test lint fmt doc bench sweep mutants browser-deps baseline compare-sweeps handout
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised), the browser tests
@@ -72,3 +72,10 @@ compare-sweeps:
 	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json target/compare-2024.json > target/compare-2024.log
 	target/release/compare-sweeps $(BASELINE)/sweep-2025.json target/compare-2025.json
 	target/release/compare-sweeps $(BASELINE)/sweep-2024.json target/compare-2024.json
+
+# What a student gets, without the reference Raft (labraft): raftapi,
+# labcodec, labrpc, tester, lab (with `lab new` and its starter crate), the
+# scenario files, a README and docs/STUDENTS.md, as a workspace of its own
+# in DIR (new or empty). See tools/handout/export.sh; `.ci/handout` checks it.
+handout:
+	tools/handout/export.sh "$(DIR)"

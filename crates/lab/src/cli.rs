@@ -34,12 +34,13 @@ impl Cli {
     /// Copies the global flags into the subcommand's [`Common`] options.
     pub fn spread_globals(&mut self) {
         let common = match &mut self.command {
-            Command::List { .. } => return,
+            Command::List { .. } | Command::New(_) => return,
             Command::Run(a) => &mut a.common,
             Command::Sweep(a) => &mut a.common,
             Command::Replay(a) => &mut a.common,
             Command::Bench(a) => &mut a.common,
             Command::Worker(a) => &mut a.common,
+            #[cfg(feature = "reference")]
             Command::Mutants(a) => &mut a.common,
             Command::Merge(_) => return,
         };
@@ -66,13 +67,27 @@ pub enum Command {
     Bench(BenchArgs),
     /// Run the whole suite against each of labraft's injectable bugs and
     /// print which tests catch which bug (exit 0 once every run has a result).
+    #[cfg(feature = "reference")]
     Mutants(MutantsArgs),
+    /// Make a student crate: a skeleton Raft, the tests, this command line.
+    New(crate::new::NewArgs),
     /// Combine the `--json` files of a sweep's shards (or of several
     /// sweeps) into one table, failure groups and exit code.
     Merge(MergeArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
     Worker(WorkerArgs),
+}
+
+impl Command {
+    /// Whether this is `lab mutants` (which exists with the `reference`
+    /// feature only).
+    pub fn is_mutants(&self) -> bool {
+        #[cfg(feature = "reference")]
+        return matches!(self, Command::Mutants(_));
+        #[cfg(not(feature = "reference"))]
+        false
+    }
 }
 
 /// Options shared by every command that runs tests.
@@ -221,6 +236,7 @@ pub struct BenchArgs {
 }
 
 /// `lab mutants`.
+#[cfg(feature = "reference")]
 #[derive(Debug, Args)]
 pub struct MutantsArgs {
     /// Seeds per test, for each bug.
@@ -305,6 +321,7 @@ fn parse_edition(s: &str) -> Result<Edition, String> {
     s.parse::<Edition>().map_err(|e| e.to_string())
 }
 
+#[cfg(feature = "reference")]
 fn parse_bug(s: &str) -> Result<labraft::Bug, String> {
     s.parse::<labraft::Bug>().map_err(|e| e.to_string())
 }

@@ -1,6 +1,11 @@
 //! The `lab` binary, run as a user runs it: bad input, planted failures and
 //! their replay commands, isolation of panics and hangs, `--json`,
 //! determinism across `--jobs`, and byte-identical replays. 3A only.
+//!
+//! Runs the built-in binary on the reference and planted Rafts: with the
+//! `reference` feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 use serde_json::Value;
 

@@ -4,6 +4,11 @@
 //! bug must all fail a check, and the same runs without the bug must pass.
 //! A change that blunts a check of the tester fails here. Also `lab mutants`
 //! itself on one bug, and its usage errors.
+//!
+//! Runs the built-in binary on the reference and planted Rafts: with the
+//! `reference` feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 mod common;
 use common::{lab, stdout};

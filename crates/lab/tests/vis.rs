@@ -2,6 +2,11 @@
 //! --perfetto`, the automatic timelines of `lab run` and `lab sweep` under
 //! `LAB_VIS` and `LAB_VIS_DIR`, and bad paths and settings refused before
 //! any run.
+//!
+//! Runs the reference Raft and its injected bugs: with the `reference`
+//! feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 mod common;
 

@@ -48,6 +48,8 @@
 //!   concatenation of shared pieces), and [`BytesBuilder`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
 //! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
+//! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
+//!   [`Config::seed`], so that the same run seed replays the same run.
 //!
 //! # Seeing what your Raft does
 //!
@@ -108,6 +110,7 @@
 pub mod bytes;
 pub mod effects;
 pub mod inspect;
+pub mod rng;
 pub mod types;
 
 pub use bytes::BytesBuilder;
@@ -129,6 +132,7 @@ pub struct Config {
     pub peers: usize,
     /// The seed of this incarnation's own random stream. A restarted server
     /// gets a fresh seed; the same run seed always gives the same one.
+    /// Draw from it with [`rng::Rng::new`]`(seed)`.
     pub seed: u64,
     /// The virtual time at which the server is made.
     pub now: Instant,
