@@ -49,6 +49,7 @@ pub mod cargo;
 pub mod checks;
 pub mod churn;
 pub mod cmd;
+pub mod determinism;
 pub mod edition;
 pub mod failure;
 pub mod harness;

@@ -68,6 +68,7 @@
 
 pub mod bench;
 pub mod builtin;
+pub mod check;
 pub mod cli;
 pub mod injected;
 pub mod invocation;

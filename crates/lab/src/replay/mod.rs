@@ -9,11 +9,14 @@
 
 pub mod render;
 
+use crate::check::ChildCheck;
 use crate::cli::{self, ReplayArgs, Usage};
-use crate::report::{Exit, exit_of};
-use crate::worker::quiet_panics;
+use crate::record::{Job, RunRecord};
+use crate::report::{Exit, checked_replay, exit_of};
+use crate::worker::{describe_one, quiet_panics};
 use labtrace::{Collector, Event, LogFilter, Style, vocab};
 use raftapi::Raft;
+use tester::determinism::report::not_reproduced;
 use tester::{Factory, Outcome, RunSpec};
 use tracing_subscriber::layer::SubscriberExt;
 
@@ -37,7 +40,7 @@ pub fn collect<R: Raft>(
 pub fn main<R: Raft>(
     args: &ReplayArgs,
     make: fn() -> Factory<R>,
-    raft: Option<&str>,
+    raft: Option<&'static str>,
 ) -> Result<Exit, Usage> {
     let test = cli::find(&args.test)?;
     if let Some(i) = args.server.filter(|&i| i >= test.servers) {
@@ -50,8 +53,16 @@ pub fn main<R: Raft>(
     vocab::check_topics(&args.only).map_err(|e| Usage(format!("--only: {e}")))?;
     vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
     let filter = log_filter(args.log.as_deref())?;
+    let mut checker = args
+        .check_determinism
+        .then(|| ChildCheck::new(&args.common, raft, CHECK_TIMEOUT))
+        .transpose()?;
     quiet_panics();
-    let (outcome, events) = collect(args.common.spec(test, args.seed), make(), filter);
+    let spec = args
+        .common
+        .spec(test, args.seed)
+        .checked(args.check_determinism);
+    let (outcome, events) = collect(spec, make(), filter);
     let style = Style {
         columns: args.columns,
         colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -64,12 +75,43 @@ pub fn main<R: Raft>(
     crate::out::print(render::header(&outcome, raft));
     crate::out::print(labtrace::render::render(&events, &style));
     crate::out::print(render::footer(&outcome, raft));
-    Ok(outcome
+    if let Some(expected) = args.expect_hash.filter(|&h| h != outcome.trace_hash) {
+        crate::out::status(not_reproduced(expected, outcome.trace_hash));
+    }
+    let verdict = outcome
         .result
         .as_ref()
         .err()
-        .map_or(Exit::Passed, |f| exit_of(f.kind.into())))
+        .map_or(Exit::Passed, |f| exit_of(f.kind.into()));
+    let Some(mut checker) = checker.take() else {
+        return Ok(verdict);
+    };
+    let record = RunRecord::from_outcome(&outcome, 0.0, raft);
+    let job = Job {
+        test: test.name,
+        seed: args.seed,
+        edition: spec.edition,
+        raft,
+        strict: spec.strict,
+    };
+    let record = checker.check(record, job, |path| describe_one(job, make, path));
+    checker.close();
+    match &record.nondeterministic {
+        Some(n) => {
+            crate::out::print(n.report(&record.run_name(), &checked_replay(&record)) + "\n");
+            Ok(Exit::Nondeterministic)
+        }
+        None => {
+            crate::out::line(
+                "deterministic: a second run in another process had the same check hash",
+            );
+            Ok(verdict)
+        }
+    }
 }
+
+/// The CPU limit of the second run of `lab replay --check-determinism`.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `--log`, else `$LAB_LOG`, else the default; a bad one is a usage error.
 fn log_filter(flag: Option<&str>) -> Result<LogFilter, Usage> {
