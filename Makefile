@@ -18,11 +18,13 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Benchmarks: the bare simulator (events per second) and the whole suite
-# (wall ms per seed), one core, release.
+# Benchmarks: the bare simulator (events per second), the whole suite
+# (wall ms per seed), one core, release; and a checked sweep against a
+# plain one (--check-determinism), side by side.
 bench:
 	cargo bench -p labrpc --locked
 	cargo bench -p tester --locked
+	cargo bench -p lab --bench check --locked
 
 # The main job: every test of the suite and every scenario file on SEEDS
 # seeds, in each edition (2026, the default, first), on the reference Raft,

@@ -6,7 +6,7 @@ use crate::edition::Edition;
 use crate::failure::{Failure, Kind};
 use crate::harness::{Budget, Factory, Tester};
 use crate::registry::TestDef;
-use crate::seeds::{replay_command, show_seed, test_seed};
+use crate::seeds::{replay_command_expecting, show_seed, test_seed};
 use crate::stats::Summary;
 use labrpc::Time;
 use raftapi::Raft;
@@ -111,7 +111,13 @@ impl Outcome {
             f.at,
             f.check,
             f.message,
-            replay_command(self.test, self.seed, self.edition, self.strict)
+            replay_command_expecting(
+                self.test,
+                self.seed,
+                self.edition,
+                self.strict,
+                Some(self.trace_hash)
+            )
         ))
     }
 }

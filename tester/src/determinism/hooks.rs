@@ -45,15 +45,16 @@ mod what {
 /// `record_external`'s code for a server being made.
 const MAKE: u64 = 4;
 
-/// The tester's actions that `record_external` folds, by their code.
-fn action_name(code: u64) -> &'static str {
+/// The tester's action that `record_external` folds as `code` and
+/// `detail`, in words.
+fn action(code: u64, detail: u64) -> String {
     match code {
-        1 => "connect",
-        2 => "disconnect",
-        3 => "crash",
-        5 => "set links",
-        6 => "set a link's delay",
-        _ => "act",
+        1 => format!("connect S{detail}"),
+        2 => format!("disconnect S{detail}"),
+        3 => format!("crash S{detail}"),
+        5 => "set the links".to_string(),
+        6 => "set a link's delay".to_string(),
+        _ => format!("action {code} ({detail:#x})"),
     }
 }
 
@@ -129,7 +130,7 @@ impl<R: Raft> Tester<R> {
         }
         if let Some(check) = self.check.as_deref_mut() {
             check.fold(self.sim.now(), None, what::TESTER, [code, detail], || {
-                format!("{} ({detail:#x})", action_name(code))
+                action(code, detail)
             });
         }
     }

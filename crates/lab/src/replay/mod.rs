@@ -53,7 +53,7 @@ pub fn main<R: Raft>(
     vocab::check_topics(&args.only).map_err(|e| Usage(format!("--only: {e}")))?;
     vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
     let filter = log_filter(args.log.as_deref())?;
-    let mut checker = args
+    let checker = args
         .check_determinism
         .then(|| ChildCheck::new(&args.common, raft, CHECK_TIMEOUT))
         .transpose()?;
@@ -83,29 +83,43 @@ pub fn main<R: Raft>(
         .as_ref()
         .err()
         .map_or(Exit::Passed, |f| exit_of(f.kind.into()));
-    let Some(mut checker) = checker.take() else {
-        return Ok(verdict);
-    };
-    let record = RunRecord::from_outcome(&outcome, 0.0, raft);
+    Ok(match checker {
+        Some(checker) => check_against_child(checker, &outcome, spec, make, raft, verdict),
+        None => verdict,
+    })
+}
+
+/// `--check-determinism`: the replayed run against a child's; prints the
+/// report if they differ (exit 5), else says they agree (the verdict's
+/// exit code).
+fn check_against_child<R: Raft>(
+    mut checker: ChildCheck,
+    outcome: &Outcome,
+    spec: RunSpec,
+    make: fn() -> Factory<R>,
+    raft: Option<&'static str>,
+    verdict: Exit,
+) -> Exit {
     let job = Job {
-        test: test.name,
-        seed: args.seed,
+        test: spec.test.name,
+        seed: spec.seed,
         edition: spec.edition,
         raft,
         strict: spec.strict,
     };
+    let record = RunRecord::from_outcome(outcome, 0.0, raft);
     let record = checker.check(record, job, |path| describe_one(job, make, path));
     checker.close();
     match &record.nondeterministic {
         Some(n) => {
             crate::out::print(n.report(&record.run_name(), &checked_replay(&record)) + "\n");
-            Ok(Exit::Nondeterministic)
+            Exit::Nondeterministic
         }
         None => {
             crate::out::line(
                 "deterministic: a second run in another process had the same check hash",
             );
-            Ok(verdict)
+            verdict
         }
     }
 }
