@@ -1,12 +1,19 @@
-# raftlab: every target here works on a fresh clone with only rustup's stable
-# toolchain installed (cargo fetches the crates).
+# raftlab: every target here works on a fresh clone with rustup's stable
+# toolchain, node and npm installed (cargo fetches the crates; `make test`
+# installs Debian's Chromium and the pinned playwright-core for the browser
+# tests of the HTML timelines).
 
-.PHONY: test lint fmt doc bench sweep mutants
+.PHONY: test lint fmt doc bench sweep mutants browser-deps baseline compare-sweeps
 
 # The project's tests: formatting, lints, docs, then every test in release
-# mode (the simulated suites run much faster optimised).
-test: lint doc
+# mode (the simulated suites run much faster optimised), the browser tests
+# included (crates/lab/tests/browser: they fail, never skip, without Chromium).
+test: browser-deps lint doc
 	cargo test --workspace --release --locked
+
+# Chromium (apt-get) and browser-tests/node_modules (npm ci); idempotent.
+browser-deps:
+	scripts/install-browser-deps
 
 lint:
 	cargo fmt --all -- --check
@@ -18,11 +25,15 @@ fmt:
 doc:
 	RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked
 
-# Benchmarks: the bare simulator (events per second), the whole suite
-# (wall ms per seed), one core, release; and a checked sweep against a
-# plain one (--check-determinism), side by side.
+# Benchmarks, one core, release: the bare simulator (events per second, ns
+# per event), the suite's CPU ms per seed against that bare cost (lab bench:
+# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test;
+# then a checked sweep against a plain one (--check-determinism), side by
+# side, on every core.
 bench:
 	cargo bench -p labrpc --locked
+	cargo build --release -p lab --locked
+	target/release/lab bench Test --seeds 20
 	cargo bench -p tester --locked
 	cargo bench -p lab --bench check --locked
 
@@ -44,3 +55,23 @@ MUTANT_SEEDS ?= 100
 mutants:
 	cargo build --release -p lab --locked
 	target/release/lab mutants --seeds $(MUTANT_SEEDS)
+
+# The trace-hash contract: both editions swept on COMPARE_SEEDS seeds (28
+# tests + scenario files), every run compared with BASELINE/sweep-<edition>.json
+# (made by `make baseline BASELINE=DIR` on the commit to compare against):
+# trace hashes, event counts and verdicts must be identical.
+COMPARE_SEEDS ?= 100
+baseline:
+	@test -n "$(BASELINE)" || { echo "usage: make baseline BASELINE=DIR"; exit 2; }
+	cargo build --release -p lab --locked
+	mkdir -p $(BASELINE)
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json $(BASELINE)/sweep-2025.json > $(BASELINE)/sweep-2025.log
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json $(BASELINE)/sweep-2024.json > $(BASELINE)/sweep-2024.log
+
+compare-sweeps:
+	@test -n "$(BASELINE)" || { echo "usage: make compare-sweeps BASELINE=DIR (with sweep-2024.json, sweep-2025.json)"; exit 2; }
+	cargo build --release -p lab --locked
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json target/compare-2025.json > target/compare-2025.log
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json target/compare-2024.json > target/compare-2024.log
+	target/release/compare-sweeps $(BASELINE)/sweep-2025.json target/compare-2025.json
+	target/release/compare-sweeps $(BASELINE)/sweep-2024.json target/compare-2024.json

@@ -32,6 +32,7 @@
 //! - `replication`: the leader's sends, replies, commit and apply (§5.3, §5.4.2).
 //! - `follower`: AppendEntries and InstallSnapshot receivers, `snapshot` (§7).
 //! - `log`: the log after its snapshot base, with cached entry encodings.
+//! - `encoded`: those encodings, in shared chunks, so persisting copies little.
 //! - `durable`: the persisted state's encoding.
 //!
 //! Tracing: `debug` events with target `labraft` and fields `t` (virtual ms),
@@ -77,6 +78,7 @@ macro_rules! trace {
 pub mod bugs;
 mod durable;
 mod election;
+mod encoded;
 mod follower;
 mod log;
 pub mod messages;

@@ -6,23 +6,21 @@
 //! of the first entry after it.
 //!
 //! The log also keeps the postcard encoding of its entries, updated as entries
-//! come and go, so that persisting costs one copy of the bytes instead of
-//! re-encoding every entry on every input (see [`crate::durable`]).
+//! come and go, so that persisting neither re-encodes nor copies the log on
+//! every input (see [`crate::encoded`] and [`crate::durable`]).
 
+use crate::encoded::Encoded;
 use crate::messages::Entry;
-use raftapi::{LogIndex, Term, codec};
+use raftapi::{Bytes, LogIndex, Term};
 
-/// The log and its snapshot base. Invariant: `encoded_ends.len() ==
-/// entries.len()` and `encoded` is the concatenated encoding of `entries`.
+/// The log and its snapshot base. Invariant: `encoded` holds the
+/// concatenated encodings of `entries`, one per entry.
 #[derive(Debug)]
 pub(crate) struct Log {
     snapshot_index: LogIndex,
     snapshot_term: Term,
     entries: Vec<Entry>,
-    /// The concatenated postcard encodings of `entries`.
-    encoded: Vec<u8>,
-    /// `encoded_ends[k]` is where entry k's encoding ends in `encoded`.
-    encoded_ends: Vec<usize>,
+    encoded: Encoded,
 }
 
 impl Log {
@@ -32,8 +30,7 @@ impl Log {
             snapshot_index,
             snapshot_term,
             entries: Vec::with_capacity(entries.len()),
-            encoded: Vec::new(),
-            encoded_ends: Vec::with_capacity(entries.len()),
+            encoded: Encoded::default(),
         };
         for entry in entries {
             log.append(entry);
@@ -94,9 +91,7 @@ impl Log {
 
     /// Appends one entry at `last_index() + 1`.
     pub(crate) fn append(&mut self, entry: Entry) {
-        let bytes = codec::encode(&entry).expect("an entry always encodes");
-        self.encoded.extend_from_slice(&bytes);
-        self.encoded_ends.push(self.encoded.len());
+        self.encoded.push(&entry);
         self.entries.push(entry);
     }
 
@@ -110,9 +105,7 @@ impl Log {
             return;
         }
         self.entries.truncate(keep);
-        self.encoded_ends.truncate(keep);
-        self.encoded
-            .truncate(self.encoded_ends.last().copied().unwrap_or(0));
+        self.encoded.truncate(keep);
     }
 
     /// Moves the snapshot base to `(index, term)`. Entries after `index` are
@@ -125,16 +118,10 @@ impl Log {
         );
         if self.term_at(index) == Some(term) {
             let dropped = (index.0 - self.snapshot_index.0) as usize;
-            let cut = self.encoded_ends[dropped - 1];
             self.entries.drain(..dropped);
-            self.encoded_ends.drain(..dropped);
-            self.encoded.drain(..cut);
-            for end in &mut self.encoded_ends {
-                *end -= cut;
-            }
+            self.encoded.drain_front(dropped);
         } else {
             self.entries.clear();
-            self.encoded_ends.clear();
             self.encoded.clear();
         }
         self.snapshot_index = index;
@@ -176,9 +163,11 @@ impl Log {
         self.entries.len()
     }
 
-    /// The concatenated postcard encodings of the entries held.
-    pub(crate) fn encoded_entries(&self) -> &[u8] {
-        &self.encoded
+    /// The concatenated postcard encodings of the entries held, in shared
+    /// pieces (see [`crate::encoded`]).
+    pub(crate) fn encoded_entries(&self) -> (Bytes, &[u8]) {
+        debug_assert_eq!(self.encoded.entries(), self.entries.len());
+        self.encoded.bytes()
     }
 
     /// The entries held, for tests that compare the cache with a fresh encoding.

@@ -28,6 +28,7 @@
 //! - [`time`]: virtual time in integer milliseconds.
 //! - [`trace`]: the running trace hash.
 //! - [`ids`]: ends, server names, server objects, calls.
+//! - [`pingpong`]: a trivial service, the bare simulator's benchmark workload.
 //!
 //! # Example: a ping service
 //! ```
@@ -61,6 +62,7 @@ mod calls;
 pub mod faults;
 pub mod ids;
 mod net;
+pub mod pingpong;
 pub mod queue;
 pub mod rng;
 pub mod sim;

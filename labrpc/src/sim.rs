@@ -404,6 +404,7 @@ impl<Req: Serialize, Rep: Serialize> Sim<Req, Rep> {
             }
         }
         self.now = self.now.max(deadline);
+        self.queue.advance(self.now);
         None
     }
 

@@ -166,13 +166,27 @@ impl Records {
     /// The snapshot the applier hands to `Snapshot(index, ...)`: the index,
     /// then every command applied at 0..=index (index 0 is always absent),
     /// taken from the record (2024, 2025) or the incarnation's own map (2026).
-    fn make_snapshot(&self, i: usize, index: u64, edition: Edition) -> Bytes {
+    /// Written as postcard writes `(index, xlog)` with `xlog:
+    /// Vec<Option<Bytes>>` (what `ingest_snapshot` decodes), without
+    /// collecting `xlog` first.
+    pub(crate) fn make_snapshot(&self, i: usize, index: u64, edition: Edition) -> Bytes {
         let source = match edition {
             Edition::Y2024 | Edition::Y2025 => &self.logs[i],
             Edition::Y2026 => &self.process_logs[i],
         };
-        let xlog: AppliedLog = (0..=index).map(|k| log_get(source, k).cloned()).collect();
-        Bytes::from(labcodec::encode(&(index, xlog)).expect("a snapshot always encodes"))
+        let mut out = Vec::with_capacity(16 + 12 * index as usize);
+        labcodec::put_varint(index, &mut out);
+        labcodec::put_varint(index + 1, &mut out);
+        for k in 0..=index {
+            match log_get(source, k) {
+                None => out.push(0),
+                Some(command) => {
+                    out.push(1);
+                    labcodec::put_bytes(command, &mut out);
+                }
+            }
+        }
+        Bytes::from(out)
     }
 }
 
@@ -354,5 +368,23 @@ mod tests {
         let from_record = r.make_snapshot(0, 2, Edition::Y2025);
         assert_eq!(decode_snapshot(&from_process).unwrap().1[2], Some(int(99)));
         assert_eq!(decode_snapshot(&from_record).unwrap().1[2], None);
+    }
+
+    #[test]
+    fn a_snapshot_is_the_encoding_of_index_and_xlog() {
+        let mut records = Records::new(2);
+        for (k, len) in [(1u64, 3usize), (2, 0), (4, 200), (5, 22)] {
+            log_set(&mut records.logs[0], k, Bytes::from(vec![k as u8; len]));
+        }
+        for index in [0, 1, 4, 5, 9] {
+            let xlog: Vec<Option<Bytes>> =
+                (0..=index).map(|k| records.get(0, k).cloned()).collect();
+            let expected = labcodec::encode(&(index, xlog)).unwrap();
+            assert_eq!(
+                &records.make_snapshot(0, index, Edition::Y2025)[..],
+                &expected[..],
+                "through {index}"
+            );
+        }
     }
 }

@@ -1,9 +1,9 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
 //! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`,
 //! `LAB_CHECK_DETERMINISM`, `LAB_EXPECT_HASH`; `LAB_LOG` in
-//! [`crate::observe::logging`]), and the
-//! [`raft_tests!`](crate::raft_tests) macro that gives any Raft the 28 tests
-//! under their Go names.
+//! [`crate::observe::logging`]; `LAB_VIS` and `LAB_VIS_DIR` for timelines,
+//! see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests) macro
+//! that gives any Raft the 28 tests under their Go names.
 //!
 //! Each run is watched ([`crate::watchdog`]): a Raft that loops or blocks
 //! for `LAB_TIMEOUT_S` seconds of the test thread's CPU time (default 60)
@@ -173,12 +173,14 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
 /// `module_path!()` spells it), which is how [`raft_tests!`] calls it.
 pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    // #11: LAB_VIS / LAB_VIS_DIR, checked before any run.
+    let vis = labvis::config::VisConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
     if let Some(role) = child::Role::from_env() {
         return child::serve(&role, test, &env, make);
     }
     let watchdog = env.timeout.map(Watchdog::new);
-    let (checked, failed) = run_seeds(test, &env, watchdog.as_ref(), make);
+    let (checked, failed) = run_seeds(test, &env, &vis, watchdog.as_ref(), make);
     if env.check_determinism {
         let describe_here = |seed: u64, path: &std::path::Path| {
             let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
@@ -202,6 +204,7 @@ pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>
 fn run_seeds<R: Raft>(
     test: &'static registry::TestDef,
     env: &EnvConfig,
+    vis: &labvis::config::VisConfig,
     watchdog: Option<&Watchdog>,
     make: fn() -> Factory<R>,
 ) -> (Vec<child::Checked>, Option<String>) {
@@ -232,17 +235,22 @@ fn run_seeds<R: Raft>(
             let _ = writeln!(std::io::stderr(), "{w}");
         }
         checked.push(child::Checked::of(&outcome));
+        // #11: the timeline of this run, if LAB_VIS wants one.
+        let picture = crate::vis::after_cargo_run(vis, spec, &outcome, make);
         if let Some(report) = outcome.report() {
             let how = if env.pinned {
                 "pinned by LAB_SEED"
             } else {
                 "drawn fresh"
             };
-            let mut report = format!("{report}\n  (seed {} was {how})", show_seed(seed));
+            let mut report = format!("{report}{picture}\n  (seed {} was {how})", show_seed(seed));
             if let Some(w) = warning {
                 report = format!("{report}\n{w}");
             }
             return (checked, Some(report));
+        }
+        if !picture.is_empty() {
+            println!("{}", picture.trim_start());
         }
     }
     (checked, None)

@@ -155,7 +155,7 @@ impl<R: Raft> Tester<R> {
         }
         let cmd = cmd.expect("n > 0 servers decided, so there is a value");
         Ok(Some(
-            Cmd::decode(&cmd).unwrap_or(Cmd::Str(show(Some(&cmd)))),
+            Cmd::decode(&cmd).unwrap_or_else(|| Cmd::Str(show(Some(&cmd)))),
         ))
     }
 }

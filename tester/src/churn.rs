@@ -18,6 +18,16 @@ enum Phase {
     Check { x: i64, index: u64, round: usize },
 }
 
+/// The end of `internalChurn`: whether every value a client saw commit is
+/// among the values really committed. The Go test scans `really` once per
+/// value (thousands by thousands); a sorted copy and binary searches give
+/// the same verdict.
+pub fn all_found(values: &[i64], really: &[i64]) -> bool {
+    let mut really = really.to_vec();
+    really.sort_unstable();
+    values.iter().all(|v| really.binary_search(v).is_ok())
+}
+
 /// One churn client goroutine (`cfn(me, ch)`).
 #[derive(Clone, Debug)]
 pub struct ChurnClient {
@@ -88,5 +98,19 @@ impl ChurnClient {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_found;
+
+    #[test]
+    fn every_value_must_be_found() {
+        let really = [5, -3, 9, 5, 0];
+        assert!(all_found(&[9, 5, -3, 5], &really));
+        assert!(all_found(&[], &really));
+        assert!(!all_found(&[9, 4], &really));
+        assert!(!all_found(&[1], &[]));
     }
 }

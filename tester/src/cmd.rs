@@ -19,7 +19,8 @@ pub enum Cmd {
 impl Cmd {
     /// The bytes handed to `start`.
     pub fn encode(&self) -> Bytes {
-        Bytes::from(labcodec::encode(self).expect("a command always encodes"))
+        // Encoded on the stack: an int's bytes are then stored inline.
+        labcodec::encode_with(self, |bytes| Bytes::from(bytes)).expect("a command always encodes")
     }
 
     /// The command behind applied bytes, if they are one of ours.

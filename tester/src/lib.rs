@@ -36,7 +36,10 @@
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`watchdog`]: CPU time of the running thread and the virtual time
 //!   reached, for `cargo test`'s `LAB_TIMEOUT_S` and `lab`'s limits.
-//! - [`edition`]: the 2024, 2025 and 2026 (default) logic; [`cmd`]: the test commands;
+//! - [`vis`]: pictures of runs (a re-run with events collected, its
+//!   timeline), for `cargo test`'s failures and `lab`.
+//! - [`edition`]: the 2024, 2025 and 2026 (default) logic; [`cmd`]: the
+//!   test commands;
 //!   [`failure`]: a failed check in the course's words.
 //!
 //! # Testing your Raft
@@ -67,6 +70,7 @@ pub mod seeds;
 pub mod stats;
 pub mod suite;
 pub mod tasks;
+pub mod vis;
 pub mod watchdog;
 
 pub use edition::Edition;

@@ -33,11 +33,26 @@ pub fn parse_stat_cpu(stat: &str) -> Option<Duration> {
     Some(Duration::from_millis(ticks * 1000 / TICKS_PER_SECOND))
 }
 
+/// Whether a `/proc/.../stat` line says the thread wants the CPU: running
+/// or runnable (`R`), or in an uninterruptible wait such as paging in its
+/// binary (`D`). A thread in either state is not stuck, however little CPU a
+/// loaded machine gives it; only a sleeping (`S`) or stopped (`T`) one is.
+pub fn parse_stat_wants_cpu(stat: &str) -> bool {
+    let after_name = stat.rfind(')').map_or("", |i| &stat[i + 1..]);
+    matches!(after_name.split_whitespace().next(), Some("R" | "D"))
+}
+
 /// The CPU time process `pid` has used, all its threads together (`None`
 /// where `/proc` is missing or the process is gone).
 pub fn process_cpu(pid: u32) -> Option<Duration> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     parse_stat_cpu(&stat)
+}
+
+/// Whether process `pid`'s main thread wants the CPU ([`parse_stat_wants_cpu`]).
+pub fn process_wants_cpu(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| parse_stat_wants_cpu(&stat))
 }
 
 /// One thread's CPU clock: the path of its `stat` file.
@@ -60,6 +75,11 @@ impl ThreadCpu {
     /// The CPU time the thread has used so far.
     pub fn used(&self) -> Option<Duration> {
         parse_stat_cpu(&std::fs::read_to_string(&self.stat).ok()?)
+    }
+
+    /// Whether the thread wants the CPU now ([`parse_stat_wants_cpu`]).
+    pub fn wants_cpu(&self) -> bool {
+        std::fs::read_to_string(&self.stat).is_ok_and(|stat| parse_stat_wants_cpu(&stat))
     }
 }
 
@@ -174,7 +194,8 @@ impl Armed {
         if used > limit {
             return Some(ExpiryKind::CpuLimit);
         }
-        if used > self.cpu_last || self.clock.is_none() {
+        let waiting = self.clock.as_ref().is_none_or(ThreadCpu::wants_cpu);
+        if used > self.cpu_last || waiting {
             self.cpu_last = used;
             self.progress_at = WallClock::now();
         } else if self.progress_at.elapsed() > limit {
@@ -290,6 +311,11 @@ mod tests {
         let stat = "4242 (a (weird) name) R 1 2 3 4 5 6 7 8 9 10 150 50 0 0 20 0 1 0";
         assert_eq!(parse_stat_cpu(stat), Some(Duration::from_millis(2000)));
         assert_eq!(parse_stat_cpu("garbage"), None);
+        assert!(parse_stat_wants_cpu("7 (a (b) c) R 1 2"));
+        assert!(parse_stat_wants_cpu("7 (lab) D 1 2"));
+        assert!(!parse_stat_wants_cpu("7 (lab) S 1 2"));
+        assert!(!parse_stat_wants_cpu("7 (lab) T 1 2"));
+        assert!(!parse_stat_wants_cpu("garbage"));
     }
 
     #[test]

@@ -26,6 +26,7 @@ fn reference() -> Factory<labraft::Raft> {
 #[test]
 fn every_scenario_file_passes() {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
+    let vis = labvis::config::VisConfig::from_env().unwrap_or_else(|e| panic!("{e}")); // #11
     let only = std::env::var("LAB_SCENARIO").ok();
     let tests = load_all();
     assert!(tests.len() >= 6, "the six scenario files are there");
@@ -48,9 +49,10 @@ fn every_scenario_file_passes() {
             {
                 eprintln!("{}", not_reproduced(expected, outcome.trace_hash));
             }
+            let picture = tester::vis::after_cargo_run(&vis, spec, &outcome, reference); // #11
             if let Some(report) = outcome.report() {
                 panic!(
-                    "{report}\n  scenario {} seed {} (replay line above)",
+                    "{report}{picture}\n  scenario {} seed {} (replay line above)",
                     test.name,
                     show_seed(seed)
                 );

@@ -199,6 +199,12 @@ pub struct ReplayArgs {
     /// --columns, only its column.
     #[arg(long)]
     pub server: Option<usize>,
+    /// Write the run's timeline to FILE: one self-contained HTML page.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+    /// Write the run as Chrome Trace Event JSON to FILE (for Perfetto).
+    #[arg(long, value_name = "FILE")]
+    pub perfetto: Option<std::path::PathBuf>,
     /// Which of the Raft's own events to collect, RUST_LOG-style:
     /// `debug`, `my_raft=trace,my_raft::net=off` [default: $LAB_LOG, else
     /// debug]. The lab's own events (`lab::*`) are kept unless named.

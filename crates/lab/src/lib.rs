@@ -15,14 +15,15 @@
 //!      seed) order to --json as they finish; keeps only a Summary
 //!  lab merge A.json B.json ...            shards' --json into one table
 //!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
-//!                 [--server I] [--log FILTER]
+//!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
 //!      in this process, under labtrace's collector; printed in virtual time
 //!  lab run|sweep|replay ... --check-determinism
 //!      every run twice, the second in another process (a sweep: each pool
 //!      thread's checker worker; run/replay: a child worker); differing
 //!      check hashes: both describe the seed, the first divergent event
 //!  lab [--raft NAME] ...                  one of the binary's variants
-//!  lab bench [FILTER] [--seeds N]         throughput, by part
+//!  lab bench [FILTER] [--seeds N]         CPU per seed by part, against the
+//!      bare simulator's cost of the same events (labrpc::pingpong)
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
 //! ```
@@ -30,6 +31,8 @@
 //! # Modules
 //! - [`cli`]: clap definitions and input checks (exit code 2).
 //! - [`run`]: `list` and `run`; [`bench`](mod@bench): `bench`.
+//! - `src/bin/compare-sweeps.rs`: a second binary, the trace-hash contract
+//!   checked between two `sweep --json` files (`make compare-sweeps`).
 //! - [`sweep`]: `sweep`; [`jobs`]: seed ranges and the lazy job list;
 //!   [`pool`]: worker processes and the parent's watchdog; [`worker`]: the
 //!   child side; [`signals`]: SIGINT and SIGTERM; [`progress`]: bars or
@@ -44,6 +47,8 @@
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
 //! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`);
 //!   [`builtin`]: the `lab` binary's (reference, planted, injected bugs).
+//! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
+//!   run (`run`) or failure signature (`sweep`), under `LAB_VIS`.
 //! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
 //! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
 //!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
@@ -95,6 +100,7 @@ pub mod stream;
 pub mod summary;
 pub mod sweep;
 pub mod variants;
+pub mod vis;
 pub mod worker;
 
 use clap::FromArgMatches;

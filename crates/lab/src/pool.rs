@@ -31,7 +31,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::sync::{Arc, Mutex};
 use std::thread;
 use std::time::{Duration, Instant as WallClock};
-use tester::watchdog::process_cpu;
+use tester::watchdog::{process_cpu, process_wants_cpu};
 
 /// How often a waiting thread looks at its child's CPU time and at the
 /// interrupt flag.
@@ -321,7 +321,8 @@ impl Backstop {
             );
             return Some(hang("cpu-limit", message));
         }
-        if used > self.cpu_last {
+        // Starved of CPU on a loaded machine (runnable) is not stuck.
+        if used > self.cpu_last || process_wants_cpu(self.pid) {
             self.cpu_last = used;
             self.progress_at = WallClock::now();
             return None;

@@ -61,6 +61,7 @@ pub fn run<R: Raft>(
         .check_determinism
         .then(|| ChildCheck::new(&args.common, raft, timeout))
         .transpose()?;
+    let vis = crate::vis::settings()?; // #11
     quiet_panics();
     let watchdog = Watchdog::new(timeout);
     let mut summary = Summary::default();
@@ -92,6 +93,7 @@ pub fn run<R: Raft>(
             } else if let Some(report) = outcome.report() {
                 out::line(format!("{report}\n  or: {}", record.replay));
             }
+            out::print(crate::vis::after_run(&vis, spec, &outcome, make, raft)); // #11
             summary.add(&record);
         }
     }

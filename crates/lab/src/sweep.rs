@@ -41,6 +41,7 @@ struct Ended {
 pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage> {
     let tests = cli::select(&args.filter)?;
     let whole = SeedRange::new(args.from, args.seeds, ("--from", "--seeds"))?;
+    let vis = crate::vis::settings()?; // #11
     let shard = args.shard.unwrap_or(Shard { index: 1, count: 1 });
     let seeds = shard.seeds(whole);
     if seeds.is_empty() {
@@ -84,7 +85,7 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
     );
     progress.finish();
     let ended = ended?;
-    print_end(&ended, planned, args.fail_fast);
+    print_end(&ended, planned, args, &vis, raft);
     let written = json.map(|j| j.finish(&ended.summary, planned, ended.interrupted));
     out::line(report::totals_line(&ended.summary));
     report_peak_rss();
@@ -191,13 +192,21 @@ fn drive(
     })
 }
 
-/// The table, the failure groups, the runs not run and, if interrupted,
-/// how far it got.
-fn print_end(ended: &Ended, planned: u64, fail_fast: bool) {
+/// The table, the failure groups (each with its timeline, #11), the runs
+/// not run and, if interrupted, how far it got.
+fn print_end(
+    ended: &Ended,
+    planned: u64,
+    args: &SweepArgs,
+    vis: &labvis::config::VisConfig,
+    raft: Option<&str>,
+) {
     let summary = &ended.summary;
     out::line("");
     out::print(report::table(summary));
     let groups = report::failure_groups(summary);
+    let timeout = Duration::from_millis(args.timeout_ms);
+    let groups = crate::vis::after_sweep(vis, &args.common, raft, summary, &groups, timeout);
     if !groups.is_empty() {
         out::line("\nfailures by signature (fastest-failing seed first):");
         out::print(groups);
@@ -213,7 +222,7 @@ fn print_end(ended: &Ended, planned: u64, fail_fast: bool) {
     if !skipped.is_empty() {
         let why = if ended.interrupted {
             "interrupted"
-        } else if fail_fast {
+        } else if args.fail_fast {
             "--fail-fast, after the first failure"
         } else {
             "no worker could run them"

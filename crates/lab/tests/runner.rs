@@ -486,11 +486,15 @@ fn merged_shards_give_the_table_and_exit_code_of_one_sweep() {
     let merged_text = stdout(&merged);
     assert_eq!(merged.status.code(), whole.status.code(), "{merged_text}");
     assert!(merged_text.starts_with("merged 3 files: shards 1/3..3/3 of \"3A\", edition 2026\n"));
-    // The same table (but the wall times), groups and closing line.
+    // The same table (but the wall times), groups and closing line (a merge
+    // draws no timelines).
     let strip = |t: &str| -> Vec<String> {
         t.lines()
             .filter(|l| {
-                !l.starts_with("FAIL ") && !l.starts_with("  replay: ") && !l.starts_with("merged ")
+                !l.starts_with("FAIL ")
+                    && !l.starts_with("  replay: ")
+                    && !l.starts_with("merged ")
+                    && !l.starts_with("  timeline: ")
             })
             .map(|l| l.rsplit_once(' ').map_or(l, |(head, _)| head).to_string())
             .collect()

@@ -16,56 +16,72 @@ const FNV_PRIME: u64 = 0x0000_0100_0000_01b3;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Digest {
     state: u64,
-    /// Bytes written but not yet folded in as a whole word.
-    pending: [u8; 8],
-    pending_len: usize,
+    /// Bytes written but not yet folded in as a whole word, little-endian in
+    /// the low `pending_len` bytes (the rest are zero).
+    pending: u64,
+    pending_len: u32,
 }
 
 impl Default for Digest {
     fn default() -> Self {
         Digest {
             state: FNV_OFFSET,
-            pending: [0; 8],
+            pending: 0,
             pending_len: 0,
         }
     }
 }
 
+/// Up to 8 bytes as the low bytes of a little-endian word, without a call
+/// to `memcpy` (encoders write a byte or a few at a time): two overlapping
+/// loads, whose overlap holds the same bytes in the same places.
+#[inline]
+pub(crate) fn load_le(bytes: &[u8]) -> u64 {
+    let n = bytes.len();
+    debug_assert!(n <= 8);
+    let u32_at = |k: usize| {
+        u64::from(u32::from_le_bytes(
+            bytes[k..k + 4].try_into().expect("4 bytes"),
+        ))
+    };
+    match n {
+        0 => 0,
+        1..=3 => {
+            u64::from(bytes[0])
+                | u64::from(bytes[n / 2]) << (8 * (n / 2))
+                | u64::from(bytes[n - 1]) << (8 * (n - 1))
+        }
+        _ => u32_at(0) | u32_at(n - 4) << (8 * (n - 4)),
+    }
+}
+
 impl Digest {
-    /// Folds `bytes` into the digest, eight at a time: payloads of thousands
-    /// of bytes are digested on every call the simulator carries.
+    /// Folds `bytes` into the digest, eight at a time. Encoders push a byte
+    /// or a few at a time (tags, varints) and sometimes thousands (commands,
+    /// snapshots); both are cheap.
     #[inline]
-    pub fn write(&mut self, mut bytes: &[u8]) {
-        if self.pending_len + bytes.len() < 8 {
-            // The common case (postcard pushes varints and tags a byte or a
-            // few at a time): no word completes, just remember the bytes.
-            for &b in bytes {
-                self.pending[self.pending_len] = b;
-                self.pending_len += 1;
-            }
+    pub fn write(&mut self, bytes: &[u8]) {
+        let free = 8 - self.pending_len as usize;
+        if bytes.len() < free {
+            // The common case: no word completes, just remember the bytes.
+            self.pending |= load_le(bytes) << (8 * self.pending_len);
+            self.pending_len += bytes.len() as u32;
             return;
         }
-        if self.pending_len > 0 {
-            let take = (8 - self.pending_len).min(bytes.len());
-            self.pending[self.pending_len..self.pending_len + take].copy_from_slice(&bytes[..take]);
-            self.pending_len += take;
-            bytes = &bytes[take..];
-            if self.pending_len < 8 {
-                return;
-            }
-            self.write_u64(u64::from_le_bytes(self.pending));
-            self.pending_len = 0;
-        }
-        let mut words = bytes.chunks_exact(8);
+        let (head, rest) = bytes.split_at(free);
+        self.write_u64(self.pending | load_le(head) << (8 * self.pending_len));
+        let mut words = rest.chunks_exact(8);
         for w in &mut words {
             self.write_u64(u64::from_le_bytes(w.try_into().expect("chunks of 8")));
         }
-        let rest = words.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.pending_len = rest.len();
+        let tail = words.remainder();
+        self.pending = load_le(tail);
+        self.pending_len = tail.len() as u32;
     }
 
-    /// Folds one word into the digest.
+    /// Folds one word into the digest. Only for callers that write whole
+    /// words (the trace hash): bytes pending from [`Digest::write`] are not
+    /// folded in first.
     #[inline]
     pub fn write_u64(&mut self, word: u64) {
         self.state = (self.state ^ word).wrapping_mul(FNV_PRIME).rotate_left(29);
@@ -74,8 +90,9 @@ impl Digest {
     /// The digest of everything written so far.
     pub fn finish(&self) -> u64 {
         let mut state = self.state;
-        for &b in &self.pending[..self.pending_len] {
-            state = (state ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        for k in 0..self.pending_len {
+            let b = (self.pending >> (8 * k)) & 0xff;
+            state = (state ^ b).wrapping_mul(FNV_PRIME);
         }
         mix64(state)
     }
@@ -104,6 +121,37 @@ mod tests {
                 parts.write(std::slice::from_ref(b));
             }
             assert_eq!(parts.finish(), whole.finish(), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn any_sizes_of_pieces_give_the_same_digest() {
+        let data: Vec<u8> = (0..2000u32).map(|k| (k * 7 + k / 3) as u8).collect();
+        let mut whole = Digest::default();
+        whole.write(&data);
+        for pattern in [[1, 2, 3], [7, 8, 9], [5, 1, 17], [8, 8, 1], [0, 6, 30]] {
+            let mut parts = Digest::default();
+            let mut rest = &data[..];
+            for &size in pattern.iter().cycle() {
+                let (piece, after) = rest.split_at(size.min(rest.len()));
+                parts.write(piece);
+                rest = after;
+                if rest.is_empty() {
+                    break;
+                }
+            }
+            assert_eq!(parts, whole, "pieces of {pattern:?}");
+            assert_eq!(parts.finish(), whole.finish());
+        }
+    }
+
+    #[test]
+    fn short_loads_are_little_endian() {
+        let bytes = [1u8, 2, 3, 4, 5, 6, 7, 8];
+        for n in 0..=8 {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(&bytes[..n]);
+            assert_eq!(load_le(&bytes[..n]), u64::from_le_bytes(word), "{n} bytes");
         }
     }
 

@@ -43,7 +43,9 @@
 //! it, as the Go applier does when it calls `Snapshot` from the channel loop.
 //!
 //! # Modules
-//! - [`types`]: `Term`, `LogIndex`, `NodeId`, `Instant` newtypes and [`Bytes`].
+//! - [`types`]: `Term`, `LogIndex`, `NodeId`, `Instant` newtypes.
+//! - [`bytes`]: [`Bytes`], cheap immutable bytes (inline, shared, or a
+//!   concatenation of shared pieces), and [`BytesBuilder`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
 //! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
 //!
@@ -136,10 +138,12 @@
 //! assert!(out.is_empty());
 //! ```
 
+pub mod bytes;
 pub mod effects;
 pub mod inspect;
 pub mod types;
 
+pub use bytes::BytesBuilder;
 pub use effects::{ApplyMsg, Effects};
 pub use inspect::{Inspection, Role};
 pub use labcodec as codec;

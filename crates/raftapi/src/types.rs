@@ -1,10 +1,9 @@
-//! Newtypes for the paper's quantities, and cheap shared bytes for commands
-//! and snapshots.
+//! Newtypes for the paper's quantities (and, re-exported from
+//! [`crate::bytes`], cheap shared bytes for commands and snapshots).
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+pub use crate::bytes::Bytes;
+use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::Deref;
-use std::sync::Arc;
 
 /// A Raft term (Figure 2: `currentTerm`). Terms start at 0 and only grow.
 #[derive(
@@ -95,133 +94,9 @@ impl fmt::Display for Instant {
     }
 }
 
-/// Immutable bytes that are cheap to clone: commands and snapshots are copied
-/// into many log entries, messages and apply records, and an `Arc` keeps that
-/// from being a copy of the payload each time. It wraps an `Arc<Vec<u8>>`
-/// rather than an `Arc<[u8]>` so that turning an encoded `Vec` (a persisted
-/// state, a command) into `Bytes` moves it instead of copying it. Encodes as
-/// a postcard byte string (length, then the bytes).
-#[derive(Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Bytes(Arc<Vec<u8>>);
-
-impl Bytes {
-    /// Empty bytes (no snapshot, no command).
-    pub fn new() -> Bytes {
-        Bytes::default()
-    }
-
-    /// `head` followed by `tail` (a persisted Raft state is a small header
-    /// plus a large, already encoded log): sized once, so the log is copied
-    /// exactly once.
-    pub fn join(head: &[u8], tail: &[u8]) -> Bytes {
-        let mut v = Vec::with_capacity(head.len() + tail.len());
-        v.extend_from_slice(head);
-        v.extend_from_slice(tail);
-        Bytes::from(v)
-    }
-}
-
-impl Deref for Bytes {
-    type Target = [u8];
-    fn deref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl AsRef<[u8]> for Bytes {
-    fn as_ref(&self) -> &[u8] {
-        &self.0
-    }
-}
-
-impl From<Vec<u8>> for Bytes {
-    fn from(v: Vec<u8>) -> Bytes {
-        Bytes(Arc::new(v))
-    }
-}
-
-impl From<&[u8]> for Bytes {
-    fn from(v: &[u8]) -> Bytes {
-        Bytes(Arc::new(v.to_vec()))
-    }
-}
-
-impl fmt::Debug for Bytes {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Long payloads (5000-byte commands, snapshots) would drown a trace.
-        const SHOWN: usize = 16;
-        write!(f, "b\"")?;
-        for &b in self.0.iter().take(SHOWN) {
-            write!(f, "{}", std::ascii::escape_default(b))?;
-        }
-        if self.0.len() > SHOWN {
-            write!(f, "...({} bytes)", self.0.len())?;
-        }
-        write!(f, "\"")
-    }
-}
-
-impl Serialize for Bytes {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(&self.0)
-    }
-}
-
-impl<'de> Deserialize<'de> for Bytes {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Bytes, D::Error> {
-        d.deserialize_byte_buf(BytesVisitor)
-    }
-}
-
-struct BytesVisitor;
-
-impl<'de> serde::de::Visitor<'de> for BytesVisitor {
-    type Value = Bytes;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a byte string")
-    }
-
-    fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
-        Ok(Bytes::from(v))
-    }
-
-    fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
-        Ok(Bytes::from(v))
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Bytes, A::Error> {
-        let mut v = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(b) = seq.next_element::<u8>()? {
-            v.push(b);
-        }
-        Ok(Bytes::from(v))
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn bytes_round_trip_through_the_codec() {
-        let b = Bytes::from(vec![0u8, 1, 2, 255]);
-        let enc = labcodec::encode(&b).unwrap();
-        assert_eq!(
-            enc,
-            vec![4, 0, 1, 2, 255],
-            "a length prefix, then the raw bytes"
-        );
-        let back: Bytes = labcodec::decode(&enc).unwrap();
-        assert_eq!(back, b);
-    }
-
-    #[test]
-    fn join_concatenates() {
-        assert_eq!(&Bytes::join(b"ab", b"cde")[..], b"abcde");
-        assert_eq!(&Bytes::join(b"", b"x")[..], b"x");
-        assert!(Bytes::join(b"", b"").is_empty());
-    }
 
     #[test]
     fn newtypes_encode_as_their_number() {

@@ -121,7 +121,10 @@ pub struct Tester<R: Raft> {
     pub(crate) churn_stop: bool,
     /// What each stopped churn client recorded.
     pub(crate) churn_results: Vec<Vec<i64>>,
-    pub(crate) effects_pool: Vec<Effects<R::Request>>,
+    /// Effects buffers for reuse, boxed so that handing one around moves a
+    /// pointer, not the buffer (an input's effects pass through several calls).
+    #[allow(clippy::vec_box, reason = "the boxes are taken out and moved around")]
+    pub(crate) effects_pool: Vec<Box<Effects<R::Request>>>,
     pub(crate) apply_buffer: Vec<raftapi::ApplyMsg>,
     pub(crate) budget: Budget,
     /// Lines the course's tester prints (begin, summary, warnings).
@@ -358,11 +361,11 @@ impl<R: Raft> Tester<R> {
         tracing::info!(target: labtrace::vocab::TESTER, t = self.sim.now().0, topic, "{what}");
     }
 
-    pub(crate) fn take_effects(&mut self) -> Effects<R::Request> {
+    pub(crate) fn take_effects(&mut self) -> Box<Effects<R::Request>> {
         self.effects_pool.pop().unwrap_or_default()
     }
 
-    pub(crate) fn return_effects(&mut self, mut fx: Effects<R::Request>) {
+    pub(crate) fn return_effects(&mut self, mut fx: Box<Effects<R::Request>>) {
         fx.clear();
         self.effects_pool.push(fx);
     }

@@ -97,7 +97,7 @@ impl<R: Raft> Tester<R> {
     pub(crate) fn perform(
         &mut self,
         i: usize,
-        mut fx: Effects<R::Request>,
+        mut fx: Box<Effects<R::Request>>,
         reply: Option<(CallId, R::Reply)>,
     ) {
         self.oracle_observe(i);

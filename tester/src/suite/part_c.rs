@@ -6,7 +6,7 @@
 
 use super::ET;
 use super::common::{crash_all, one_rand, start_all};
-use crate::churn::ChurnClient;
+use crate::churn::{self, ChurnClient};
 use crate::cmd::Cmd;
 use crate::edition::Edition;
 use crate::failure::Check;
@@ -394,10 +394,8 @@ fn internal_churn<R: Raft>(t: &mut Tester<R>, reliable: bool) -> Check {
         }
     }
 
-    for v1 in values {
-        if !really.contains(&v1) {
-            return Err(t.fatal("internalChurn", "didn't find a value"));
-        }
+    if !churn::all_found(&values, &really) {
+        return Err(t.fatal("internalChurn", "didn't find a value"));
     }
     Ok(())
 }

@@ -53,6 +53,7 @@ pub fn main<R: Raft>(
     vocab::check_topics(&args.only).map_err(|e| Usage(format!("--only: {e}")))?;
     vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
     let filter = log_filter(args.log.as_deref())?;
+    let pictures = crate::vis::ReplayPictures::new(args)?; // #11
     let checker = args
         .check_determinism
         .then(|| ChildCheck::new(&args.common, raft, CHECK_TIMEOUT))
@@ -75,6 +76,7 @@ pub fn main<R: Raft>(
     crate::out::print(render::header(&outcome, raft));
     crate::out::print(labtrace::render::render(&events, &style));
     crate::out::print(render::footer(&outcome, raft));
+    crate::out::print(pictures.write(&spec, &outcome, &events, raft)?); // #11
     if let Some(expected) = args.expect_hash.filter(|&h| h != outcome.trace_hash) {
         crate::out::status(not_reproduced(expected, outcome.trace_hash));
     }
