@@ -27,12 +27,15 @@ doc:
 
 # Benchmarks, one core, release: the bare simulator (events per second, ns
 # per event), the suite's CPU ms per seed against that bare cost (lab bench:
-# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test.
+# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test;
+# then a checked sweep against a plain one (--check-determinism), side by
+# side, on every core.
 bench:
 	cargo bench -p labrpc --locked
 	cargo build --release -p lab --locked
 	target/release/lab bench Test --seeds 20
 	cargo bench -p tester --locked
+	cargo bench -p lab --bench check --locked
 
 # The main job: every test of the suite and every scenario file on SEEDS
 # seeds, in each edition (2026, the default, first), on the reference Raft,

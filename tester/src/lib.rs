@@ -29,6 +29,9 @@
 //!   state changes, markers; vocabulary in [`labtrace::vocab`]); the
 //!   cluster's state in failure reports; `LAB_LOG` for `cargo test`.
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
+//! - [`determinism`]: the self-check: a check hash over every output,
+//!   action and effect, describe mode, the first divergent event, and
+//!   `cargo test`'s second process.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`watchdog`]: CPU time of the running thread and the virtual time
@@ -52,6 +55,7 @@ pub mod cargo;
 pub mod checks;
 pub mod churn;
 pub mod cmd;
+pub mod determinism;
 pub mod edition;
 pub mod failure;
 pub mod harness;

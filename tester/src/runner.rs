@@ -6,7 +6,7 @@ use crate::edition::Edition;
 use crate::failure::{Failure, Kind};
 use crate::harness::{Budget, Factory, Tester};
 use crate::registry::TestDef;
-use crate::seeds::{replay_command, show_seed, test_seed};
+use crate::seeds::{replay_command_expecting, show_seed, test_seed};
 use crate::stats::Summary;
 use labrpc::Time;
 use raftapi::Raft;
@@ -25,6 +25,8 @@ pub struct RunSpec {
     pub budget: Budget,
     /// Whether the strict oracles run (see [`crate::oracle`]).
     pub strict: bool,
+    /// Whether the run computes a check hash (see [`crate::determinism`]).
+    pub check: bool,
 }
 
 impl RunSpec {
@@ -36,12 +38,18 @@ impl RunSpec {
             edition,
             budget: Budget::default(),
             strict: false,
+            check: false,
         }
     }
 
     /// The same run with the strict oracles on or off.
     pub fn strict(self, strict: bool) -> RunSpec {
         RunSpec { strict, ..self }
+    }
+
+    /// The same run with the check hash on or off.
+    pub fn checked(self, check: bool) -> RunSpec {
+        RunSpec { check, ..self }
     }
 
     /// The same run with other runaway limits.
@@ -73,6 +81,8 @@ pub struct Outcome {
     pub strict: bool,
     /// Each server's state when the run failed (empty when it passed).
     pub cluster: Vec<crate::observe::ServerState>,
+    /// The check hash, when the run was checked ([`RunSpec::check`]).
+    pub check: Option<crate::determinism::CheckSummary>,
 }
 
 impl Outcome {
@@ -101,13 +111,29 @@ impl Outcome {
             f.at,
             f.check,
             f.message,
-            replay_command(self.test, self.seed, self.edition, self.strict)
+            replay_command_expecting(
+                self.test,
+                self.seed,
+                self.edition,
+                self.strict,
+                Some(self.trace_hash)
+            )
         ))
     }
 }
 
 /// Runs one test on one seed with Rafts made by `factory`.
 pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
+    let check = spec.check.then(crate::determinism::Recorder::hashing);
+    run_with(spec, factory, check)
+}
+
+/// [`run`] with a check recorder of the caller's (describe mode).
+pub(crate) fn run_with<R: Raft>(
+    spec: RunSpec,
+    factory: Factory<R>,
+    mut check: Option<crate::determinism::Recorder>,
+) -> Outcome {
     let def = spec.test;
     let mut slot: Option<Tester<R>> = None;
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -120,6 +146,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         let tester = slot.insert(Tester::new(setup, spec.edition, seed, factory));
         tester.set_budget(spec.budget);
         tester.set_strict(spec.strict);
+        tester.set_check(check.take());
         match &scenario {
             Some((s, drew)) => crate::scenario::run::execute(s, drew.as_deref(), tester),
             None => crate::suite::run_body(def.name, tester),
@@ -140,6 +167,9 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
             bare: false,
         }),
     };
+    let check = slot
+        .as_mut()
+        .and_then(|t| t.finish_check(result.as_ref().map(|_| ())));
     let mut cluster = Vec::new();
     if let Err(f) = &result {
         tracing::error!(
@@ -168,6 +198,7 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         lines,
         strict: spec.strict,
         cluster,
+        check,
     }
 }
 

@@ -6,6 +6,7 @@
 
 use raftapi::Raft as _;
 use tester::cargo::EnvConfig;
+use tester::determinism::report::not_reproduced;
 use tester::scenario::{self, format::Scenario, parse, run as scenario_run};
 use tester::seeds::{replay_command, show_seed, test_seed};
 use tester::{Edition, Factory, RunSpec, TestDef, Tester};
@@ -42,6 +43,12 @@ fn every_scenario_file_passes() {
             let seed = env.seed.wrapping_add(k);
             let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
             let outcome = tester::run(spec, reference());
+            if let Some(expected) = env
+                .expect_hash
+                .filter(|&h| k == 0 && h != outcome.trace_hash)
+            {
+                eprintln!("{}", not_reproduced(expected, outcome.trace_hash));
+            }
             let picture = tester::vis::after_cargo_run(&vis, spec, &outcome, reference); // #11
             if let Some(report) = outcome.report() {
                 panic!(

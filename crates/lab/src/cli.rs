@@ -138,6 +138,12 @@ pub struct RunArgs {
     /// a run over it ends `lab run` as a hang.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -172,6 +178,12 @@ pub struct SweepArgs {
     /// a run over it is a hang and its worker is replaced.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -213,6 +225,16 @@ pub struct ReplayArgs {
     /// debug]. The lab's own events (`lab::*`) are kept unless named.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+    /// The trace hash the replayed run had (replay lines carry it): a run
+    /// with another hash did not reproduce, and says so.
+    #[arg(long, value_name = "HASH", value_parser = parse_hash)]
+    pub expect_hash: Option<u64>,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -315,6 +337,10 @@ impl fmt::Display for Shard {
 
 fn parse_seed_arg(s: &str) -> Result<u64, String> {
     parse_seed(s).map_err(|e| e.to_string())
+}
+
+fn parse_hash(s: &str) -> Result<u64, String> {
+    parse_seed(s).map_err(|_| format!("bad hash '{s}': expected 0x-hex, e.g. 0x1f2e3d4c5b6a7988"))
 }
 
 fn parse_edition(s: &str) -> Result<Edition, String> {

@@ -17,6 +17,10 @@
 //!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
 //!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
 //!      in this process, under labtrace's collector; printed in virtual time
+//!  lab run|sweep|replay ... --check-determinism
+//!      every run twice, the second in another process (a sweep: each pool
+//!      thread's checker worker; run/replay: a child worker); differing
+//!      check hashes: both describe the seed, the first divergent event
 //!  lab [--raft NAME] ...                  one of the binary's variants
 //!  lab bench [FILTER] [--seeds N]         CPU per seed by part, against the
 //!      bare simulator's cost of the same events (labrpc::pingpong)
@@ -39,6 +43,8 @@
 //!   [`merge`]: `merge`, shards' `--json` files read back into one summary.
 //! - [`record`]: one run's result as JSON; [`out`]: output that survives a
 //!   closed pipe; [`invocation`]: the program replay lines name.
+//! - [`check`]: `--check-determinism`: worker and checker pairs, the child
+//!   of `lab run` and `lab replay`, nondeterministic records.
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
 //! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`).
 //! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
@@ -58,8 +64,9 @@
 //! # Exit codes
 //! 0 every run passed; 1 a check failed; 2 bad usage (before any run); 3 a
 //! Raft panicked (or a worker process died); 4 a run hung (CPU watchdog or
-//! runaway budget); 130 interrupted (SIGINT, SIGTERM). When several kinds
-//! occur the most severe wins: 4 > 3 > 1. `lab mutants` expects failures
+//! runaway budget); 5 nondeterministic (`--check-determinism`: two runs of
+//! one seed differed); 130 interrupted (SIGINT, SIGTERM). When several
+//! kinds occur the most severe wins: 5 > 4 > 3 > 1. `lab mutants` expects failures
 //! (they are what it measures): it exits 0 once every run has a result and
 //! the table is printed, 2 on bad usage.
 //!
@@ -82,6 +89,7 @@
 pub mod bench;
 #[cfg(feature = "reference")]
 pub mod builtin;
+pub mod check;
 pub mod cli;
 #[cfg(feature = "reference")]
 pub mod injected;

@@ -75,6 +75,7 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
                 args: worker_args(&common, Some(raft)),
                 timeout: Duration::from_millis(args.timeout_ms),
                 jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
+                check: false,
             };
             let started = WallClock::now();
             let records = run_bug(&config, args, tests, raft, strict)
@@ -407,6 +408,8 @@ mod tests {
             virtual_ms: 1000,
             wall_ms: 1.0,
             replay: format!("lab replay {test} --seed {seed} --raft bug:double-vote"),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 

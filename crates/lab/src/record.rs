@@ -2,6 +2,7 @@
 //! `--json` writes, and what the tables are made from.
 
 use serde::{Deserialize, Serialize};
+use tester::determinism::Nondeterminism;
 use tester::failure::Kind;
 use tester::seeds::show_seed;
 use tester::watchdog::{Expiry, ExpiryKind};
@@ -101,6 +102,13 @@ pub struct RunRecord {
     pub wall_ms: f64,
     /// The command that replays it.
     pub replay: String,
+    /// The check hash, when determinism was checked (`--check-determinism`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_hash: Option<u64>,
+    /// Set when two runs of this seed differed: the run is then neither
+    /// passed nor failed, but nondeterministic (see [`tester::determinism`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nondeterministic: Option<Box<Nondeterminism>>,
 }
 
 impl RunRecord {
@@ -122,13 +130,16 @@ impl RunRecord {
             events: outcome.events,
             virtual_ms: outcome.virtual_ms,
             wall_ms,
-            replay: replay_command(
+            replay: replay_command_expecting(
                 outcome.test,
                 outcome.seed,
                 outcome.edition,
                 raft,
                 outcome.strict,
+                Some(outcome.trace_hash),
             ),
+            check_hash: outcome.check.as_ref().map(|c| c.hash),
+            nondeterministic: None,
         }
     }
 
@@ -147,6 +158,8 @@ impl RunRecord {
             events: 0,
             wall_ms,
             replay: job.replay(),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 
@@ -166,8 +179,47 @@ impl RunRecord {
         RunRecord::lost(job, failure, wall_ms)
     }
 
-    /// The failure line printed when it happens.
+    /// Whether it failed (a nondeterministic run did not fail: it has no
+    /// verdict).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// `TestX seed=0x2a edition=2026`.
+    pub fn run_name(&self) -> String {
+        format!(
+            "{} seed={} edition={}",
+            self.test,
+            show_seed(self.seed),
+            self.edition
+        )
+    }
+
+    /// How the run ended, in words: `passed`, or its failure.
+    pub fn ended(&self) -> String {
+        match &self.failure {
+            None => "passed".to_string(),
+            Some(f) => format!(
+                "{} in {} {}: {}",
+                f.kind.describe(),
+                f.check,
+                f.when(),
+                f.message
+            ),
+        }
+    }
+
+    /// The failure line printed when it happens; for a nondeterministic
+    /// run, its first divergent event in one line.
     pub fn failure_line(&self) -> Option<String> {
+        if let Some(n) = &self.nondeterministic {
+            return Some(format!(
+                "NONDETERMINISTIC {}: two runs of the same seed differed: {}\n  replay: {}",
+                self.run_name(),
+                n.headline(),
+                crate::report::checked_replay(self)
+            ));
+        }
         let f = self.failure.as_ref()?;
         Some(format!(
             "FAIL {} seed={} edition={} {}: {} in {}: {}\n  replay: {}",
@@ -215,12 +267,28 @@ pub fn replay_command(
     raft: Option<&str>,
     strict: bool,
 ) -> String {
+    replay_command_expecting(test, seed, edition, raft, strict, None)
+}
+
+/// [`replay_command`] with `--expect-hash H` after the edition: the trace
+/// hash of the run it replays, so that a replay that differs says so.
+pub fn replay_command_expecting(
+    test: &str,
+    seed: u64,
+    edition: Edition,
+    raft: Option<&str>,
+    strict: bool,
+    trace_hash: Option<u64>,
+) -> String {
     let mut line = format!(
         "{}{} replay {test} --seed {} --edition {edition}",
         crate::invocation::program(),
         crate::invocation::scenarios_flag(test),
         show_seed(seed)
     );
+    if let Some(hash) = trace_hash {
+        line.push_str(&format!(" --expect-hash {hash:#018x}"));
+    }
     if strict {
         line.push_str(" --strict");
     }
@@ -255,6 +323,8 @@ pub mod testing {
             virtual_ms: 1000,
             wall_ms: 2.0,
             replay: format!("lab replay {test} --seed {seed}"),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 }

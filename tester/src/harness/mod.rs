@@ -134,6 +134,8 @@ pub struct Tester<R: Raft> {
     pub(crate) oracles: Option<crate::oracle::Oracles>,
     /// What the observation events need to remember (`crate::observe`).
     pub(crate) observer: crate::observe::Observer,
+    /// The determinism check's recorder, when on (`set_check`).
+    pub(crate) check: Option<Box<crate::determinism::Recorder>>,
 }
 
 impl<R: Raft> Tester<R> {
@@ -179,6 +181,7 @@ impl<R: Raft> Tester<R> {
             began: None,
             oracles: None,
             observer: crate::observe::Observer::new(n),
+            check: None,
         };
         match edition {
             Edition::Y2024 => {
