@@ -141,6 +141,15 @@ impl Log {
         self.snapshot_term = term;
     }
 
+    /// [`Log::compact_to`] without its term check, for
+    /// `Bug::SnapshotKeepsConflictingTail`: the entries after `index` stay if
+    /// the log holds `index` at all, whatever its term there.
+    pub(crate) fn compact_keeping_tail(&mut self, index: LogIndex, term: Term) {
+        let held = self.term_at(index).unwrap_or(term);
+        self.compact_to(index, held);
+        self.snapshot_term = term;
+    }
+
     /// The first index holding `term` after the snapshot, if any. Terms never
     /// decrease along a log, so this is a binary search.
     pub(crate) fn first_index_of_term(&self, term: Term) -> Option<LogIndex> {

@@ -330,6 +330,11 @@ impl raftapi::Raft for Raft {
                 Reply::InstallSnapshot(self.handle_install_snapshot(from, args, out))
             }
         };
+        // Bug::VoteGrantNotPersisted models a RequestVote handler without
+        // `persist()`: its vote and term are saved by some later input.
+        if self.bugs.has(Bug::VoteGrantNotPersisted) && matches!(request, Request::RequestVote(_)) {
+            self.dirty = false;
+        }
         self.finish_input(out);
         reply
     }

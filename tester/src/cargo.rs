@@ -4,6 +4,7 @@
 
 use crate::edition::Edition;
 use crate::harness::Factory;
+use crate::oracle::OracleSet;
 use crate::registry;
 use crate::runner::{RunSpec, run};
 use crate::seeds::{fresh_seed, parse_seed, show_seed};
@@ -21,8 +22,9 @@ pub struct EnvConfig {
     pub seeds: u64,
     /// `LAB_EDITION` (default 2025).
     pub edition: Edition,
-    /// `LAB_STRICT=1`: run the strict oracles (default off).
-    pub strict: bool,
+    /// `LAB_STRICT=1`: every strict oracle; `LAB_STRICT=durability,...`:
+    /// those (default: none).
+    pub strict: OracleSet,
 }
 
 /// An environment variable with a value we cannot use.
@@ -60,12 +62,9 @@ impl EnvConfig {
             Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_EDITION: {e}")))?,
             None => Edition::default(),
         };
-        let strict = match var("LAB_STRICT").as_deref().map(str::trim) {
-            None | Some("" | "0") => false,
-            Some("1") => true,
-            Some(s) => {
-                return Err(BadEnv(format!("LAB_STRICT: '{s}' is not 0 or 1")));
-            }
+        let strict = match var("LAB_STRICT") {
+            None => OracleSet::NONE,
+            Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_STRICT: {e}")))?,
         };
         Ok(EnvConfig {
             seed,
@@ -89,7 +88,7 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
     for k in 0..env.seeds {
         let seed = env.seed.wrapping_add(k);
-        let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
+        let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
         let outcome = run(spec, make());
         for line in &outcome.lines {
             println!("{line}");
@@ -157,6 +156,7 @@ macro_rules! __raft_tests_each {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oracle::Oracle;
     use std::collections::BTreeMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<EnvConfig, BadEnv> {
@@ -171,9 +171,16 @@ mod tests {
     fn env_defaults_and_values() {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
-        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2025, false));
-        assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
-        assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
+        assert_eq!(
+            (c.seeds, c.edition, c.strict),
+            (1, Edition::Y2025, OracleSet::NONE)
+        );
+        assert_eq!(read(&[("LAB_STRICT", "1")]).unwrap().strict, OracleSet::ALL);
+        assert!(read(&[("LAB_STRICT", "0")]).unwrap().strict.is_empty());
+        assert_eq!(
+            read(&[("LAB_STRICT", "durability")]).unwrap().strict,
+            OracleSet::from(Oracle::Durability)
+        );
         let c = read(&[
             ("LAB_SEED", "0x10"),
             ("LAB_SEEDS", "5"),
@@ -187,7 +194,7 @@ mod tests {
                 pinned: true,
                 seeds: 5,
                 edition: Edition::Y2024,
-                strict: false,
+                strict: OracleSet::NONE,
             }
         );
     }
@@ -212,9 +219,11 @@ mod tests {
                 .0
                 .contains("unknown edition '2023'")
         );
-        assert_eq!(
-            read(&[("LAB_STRICT", "yes")]).unwrap_err().0,
-            "LAB_STRICT: 'yes' is not 0 or 1"
+        assert!(
+            read(&[("LAB_STRICT", "yes")])
+                .unwrap_err()
+                .0
+                .starts_with("LAB_STRICT: 'yes' is not 0, 1, all, none or a comma-separated list")
         );
     }
 }

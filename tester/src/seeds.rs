@@ -5,6 +5,7 @@
 //! `LAB_SEED=S+k`.
 
 use crate::edition::Edition;
+use crate::oracle::OracleSet;
 use labcodec::Digest;
 use std::fmt;
 
@@ -56,18 +57,18 @@ pub fn fresh_seed() -> u64 {
 }
 
 /// The command that replays one failing run, to paste as is.
-pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: bool) -> String {
+pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: OracleSet) -> String {
     if let Some(stem) = test.strip_prefix(crate::scenario::PREFIX) {
         return format!(
             "LAB_SEED={} LAB_EDITION={edition}{} LAB_SCENARIO={stem} cargo test --release -p tester --test scenarios",
             show_seed(seed),
-            if strict { " LAB_STRICT=1" } else { "" }
+            strict.env_arg()
         );
     }
     format!(
         "LAB_SEED={} LAB_EDITION={edition}{} cargo test -- {test}",
         show_seed(seed),
-        if strict { " LAB_STRICT=1" } else { "" }
+        strict.env_arg()
     )
 }
 

@@ -39,7 +39,7 @@ fn every_scenario_file_passes() {
         ran += 1;
         for k in 0..env.seeds {
             let seed = env.seed.wrapping_add(k);
-            let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
+            let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
             let outcome = tester::run(spec, reference());
             if let Some(report) = outcome.report() {
                 panic!(
@@ -56,7 +56,12 @@ fn every_scenario_file_passes() {
 
 #[test]
 fn a_failure_report_names_the_scenario_and_a_replay_command() {
-    let line = replay_command("scenario/isolate-leader", 0x2a, Edition::Y2025, false);
+    let line = replay_command(
+        "scenario/isolate-leader",
+        0x2a,
+        Edition::Y2025,
+        tester::oracle::OracleSet::NONE,
+    );
     assert!(line.contains("LAB_SCENARIO=isolate-leader"), "{line}");
     assert!(line.contains("LAB_SEED=0x2a"), "{line}");
     assert!(line.contains("--test scenarios"), "{line}");

@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 use tester::failure::Kind;
+use tester::oracle::OracleSet;
 use tester::seeds::show_seed;
 use tester::{Edition, Outcome};
 
@@ -181,22 +182,20 @@ pub struct Job {
     pub edition: Edition,
     /// The planted Raft, if any (only for replay commands).
     pub raft: Option<&'static str>,
-    /// Whether the strict oracles run (only for replay commands).
-    pub strict: bool,
+    /// Which strict oracles run (only for replay commands).
+    pub strict: OracleSet,
 }
 
-/// `lab replay TEST --seed S --edition E [--strict] [--raft NAME]`.
+/// `lab replay TEST --seed S --edition E [--strict | --oracles LIST] [--raft NAME]`.
 pub fn replay_command(
     test: &str,
     seed: u64,
     edition: Edition,
     raft: Option<&str>,
-    strict: bool,
+    strict: OracleSet,
 ) -> String {
     let mut line = tester::seeds::lab_replay_command(test, seed, edition);
-    if strict {
-        line.push_str(" --strict");
-    }
+    line.push_str(&strict.flag_arg());
     if let Some(name) = raft {
         line.push_str(" --raft ");
         line.push_str(name);

@@ -72,6 +72,9 @@ pub(crate) struct Node<R> {
     /// `wake_at`: a later `wake_at` does not re-arm (that would push a timer
     /// per AppendEntries); the early timer re-arms itself instead.
     pub(crate) armed_at: Option<Time>,
+    /// The live incarnation's `Config` (the durability oracle's shadows
+    /// are made with it).
+    pub(crate) config: Option<Config>,
 }
 
 /// Who owns an end: the caller (server and incarnation) and the callee.
@@ -150,6 +153,7 @@ impl<R: Raft> Tester<R> {
                     wake_generation: 0,
                     wake_at: None,
                     armed_at: None,
+                    config: None,
                 })
                 .collect(),
             connected: vec![false; n],

@@ -84,11 +84,12 @@ impl<R: Raft> Tester<R> {
         mut fx: Effects<R::Request>,
         reply: Option<(CallId, R::Reply)>,
     ) {
-        self.oracle_observe(i);
         if let Some(p) = fx.take_persist() {
             self.saved[i].raft_state = p.raft_state;
             self.saved[i].snapshot = p.snapshot;
         }
+        // After the persist: the durability oracle compares with it.
+        self.oracle_observe(i);
         if let Some((call, reply)) = reply {
             self.sim.complete(call, reply);
         }
