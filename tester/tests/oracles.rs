@@ -81,7 +81,7 @@ const PLANTED: &[Planted] = &[
         test: "TestPersist13C",
         seed: 1,
         edition: Edition::Y2025,
-        check: "oracle:election-safety",
+        check: "oracle:durability",
     },
     Planted {
         bug: Bug::VoteWithoutUpToDateCheck,
