@@ -41,6 +41,36 @@ impl Log {
         log
     }
 
+    /// The log a server restores from its persisted state: `entries` after
+    /// the base, decoded from `persisted`, which ends with their encodings
+    /// (see [`crate::durable`]). The encoding cache is copied from there
+    /// rather than built by encoding every entry again: restarts, and the
+    /// durability oracle's shadows, restore whole logs.
+    pub(crate) fn restored(
+        snapshot_index: LogIndex,
+        snapshot_term: Term,
+        entries: Vec<Entry>,
+        persisted: &[u8],
+    ) -> Log {
+        let mut encoded_ends = Vec::with_capacity(entries.len());
+        let mut end = 0;
+        for entry in &entries {
+            end += encoded_len(entry);
+            encoded_ends.push(end);
+        }
+        assert!(
+            end <= persisted.len(),
+            "the entries end the persisted state"
+        );
+        Log {
+            snapshot_index,
+            snapshot_term,
+            entries,
+            encoded: persisted[persisted.len() - end..].to_vec(),
+            encoded_ends,
+        }
+    }
+
     /// The last index covered by the snapshot (0 when there is none).
     pub(crate) fn snapshot_index(&self) -> LogIndex {
         self.snapshot_index
@@ -204,4 +234,16 @@ impl Log {
     fn index_of(&self, k: usize) -> LogIndex {
         LogIndex(self.snapshot_index.0 + 1 + k as u64)
     }
+}
+
+/// The length of `entry`'s postcard encoding: its term and its command's
+/// length as varints, then the command's bytes.
+pub(crate) fn encoded_len(entry: &Entry) -> usize {
+    varint_len(entry.term.0) + varint_len(entry.command.len() as u64) + entry.command.len()
+}
+
+/// Bytes of a postcard varint: seven bits each.
+fn varint_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
 }

@@ -75,7 +75,12 @@ impl Raft {
         assert!(config.peers > 0, "a cluster needs at least one server");
         assert!(config.me.0 < config.peers, "me is not among the peers");
         let state = decode_state(&persisted.raft_state);
-        let log = Log::new(state.snapshot_index, state.snapshot_term, state.log);
+        let log = Log::restored(
+            state.snapshot_index,
+            state.snapshot_term,
+            state.log,
+            &persisted.raft_state,
+        );
         // The tester ingests the persisted snapshot itself on restart, so
         // everything it covers counts as applied and is not re-sent (§5 of the spec).
         let base = log.snapshot_index();

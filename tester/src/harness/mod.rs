@@ -5,9 +5,12 @@
 //! - `mod.rs`: the state, `make`, sleeping (running the world), budgets.
 //! - `wiring.rs`: connect, disconnect, crash, start, shutdown, restart.
 //! - `links.rs`: one-way links, the fault model, clogged links (scenarios).
+//! - `crash_points.rs`: crash a server right after a kind of output
+//!   (scenarios' `[[crash_point]]`).
 //! - `world.rs`: the simulator's outputs turned into Raft inputs, and the
 //!   Raft's effects performed in the raftapi order.
 
+mod crash_points;
 mod links;
 mod wiring;
 mod world;
@@ -16,6 +19,7 @@ use crate::applier::Records;
 use crate::edition::Edition;
 use crate::failure::{Check, Failure, Kind};
 use crate::tasks::Task;
+pub use crash_points::{CrashPoint, Output};
 use labrpc::{EndId, Sim, SimRng, Time};
 use raftapi::{Config, Effects, Persisted, Raft};
 
@@ -130,6 +134,8 @@ pub struct Tester<R: Raft> {
     pub(crate) began: Option<String>,
     /// The strict oracles, when on (`set_strict`).
     pub(crate) oracles: Option<crate::oracle::Oracles>,
+    /// The crash points, when installed (`set_crash_points`).
+    pub(crate) crash_points: Option<crash_points::CrashPoints>,
 }
 
 impl<R: Raft> Tester<R> {
@@ -175,6 +181,7 @@ impl<R: Raft> Tester<R> {
             lines: Vec::new(),
             began: None,
             oracles: None,
+            crash_points: None,
         };
         match edition {
             Edition::Y2024 => {
@@ -296,6 +303,7 @@ impl<R: Raft> Tester<R> {
         self.failed()?;
         while let Some(out) = self.sim.step_until(deadline) {
             self.on_output(out);
+            self.crash_points_flush();
             self.failed()?;
             self.check_budget()?;
         }

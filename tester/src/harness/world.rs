@@ -84,12 +84,16 @@ impl<R: Raft> Tester<R> {
         mut fx: Effects<R::Request>,
         reply: Option<(CallId, R::Reply)>,
     ) {
+        // Nothing recorded, nothing answered: the input showed nothing to
+        // anyone, and the oracles may look at it with the server's next one.
+        let quiet = reply.is_none() && fx.is_empty();
         if let Some(p) = fx.take_persist() {
             self.saved[i].raft_state = p.raft_state;
             self.saved[i].snapshot = p.snapshot;
         }
         // After the persist: the durability oracle compares with it.
-        self.oracle_observe(i);
+        self.oracle_observe(i, quiet);
+        self.crash_point_observe(i, &fx, reply.is_some(), quiet);
         if let Some((call, reply)) = reply {
             self.sim.complete(call, reply);
         }
@@ -142,6 +146,7 @@ impl<R: Raft> Tester<R> {
         let raft = self.nodes[i].raft.as_mut().expect("checked above");
         let started = raft.start(now, command, &mut fx);
         self.perform(i, fx, None);
+        self.crash_points_flush();
         started
     }
 

@@ -26,9 +26,21 @@
 //! - A `make` that panics on its own persisted bytes fails the run as a
 //!   violation of this oracle, with the panic's message.
 //!
-//! Cost: a shadow is made only when the live durable state or the persisted
-//! bytes changed since the last check; the bytes are compared by pointer
-//! first (`Bytes` is shared), then by content.
+//! When a check is made, and at what cost:
+//! - nothing changed since the previous input (durable state, bytes): none;
+//! - the bytes are those of the last shadow (the input persisted nothing):
+//!   the live state is compared with that shadow's, no new shadow;
+//! - the input only appended to the log (term, vote and snapshot base as
+//!   the last shadow had them, the shadow's log a prefix of the live one):
+//!   a new shadow once the log has grown by half since the last one
+//!   (always while it holds fewer than [`GROWTH_DIVISOR`] entries), so the
+//!   shadows decode about three times the log's final length in all instead
+//!   of its square; a Raft that persists every append wrongly is caught at the
+//!   next shadow, one whose appends are persisted late or not at all at once;
+//! - anything else (a new term or vote, a truncation, a snapshot): a new
+//!   shadow at once.
+//!
+//! Bytes are compared by pointer first (`Bytes` is shared), then content.
 //!
 //! Because the ordering contract performs the persist before the reply and
 //! calls of the same input, "reply before persist" cannot happen; what this
@@ -39,39 +51,124 @@ use crate::failure::panic_message;
 use raftapi::{Config, Effects, Inspection, NodeId, Persisted, Raft};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-/// The persisted bytes a server was last checked against.
+/// Appends are checked with a new shadow once the log has grown by
+/// 1/`GROWTH_DIVISOR` of the last shadow's length.
+pub const GROWTH_DIVISOR: usize = 2;
+
+/// How one input changed a server's live state, as the oracles saw it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Change {
+    /// The durable state (term, vote, snapshot base, log terms) changed.
+    pub durable: bool,
+    /// The new log holds the old one whole, at the same snapshot base.
+    pub extends: bool,
+}
+
+/// What the durability oracle keeps of one server between inputs.
 #[derive(Debug, Default)]
 pub struct Checked {
-    persisted: Option<Persisted>,
+    /// The bytes persisted after the previous input.
+    last: Option<Persisted>,
+    /// The bytes of the last shadow, and what the shadow held.
+    shadow: Option<(Persisted, Inspection)>,
+    /// Whether the live log has held the shadow's log whole ever since.
+    extends_shadow: bool,
 }
 
 impl Checked {
-    /// Whether a check is due: the durable state changed since the last
-    /// check (`durable_changed`), or the persisted bytes did.
-    pub fn due(&self, durable_changed: bool, persisted: &Persisted) -> bool {
-        durable_changed || self.persisted.as_ref() != Some(persisted)
-    }
-
-    /// Remembers the bytes of a check that passed.
-    pub fn checked(&mut self, persisted: &Persisted) {
-        self.persisted = Some(persisted.clone());
+    /// Server `i`'s `live` state, changed by `change`, against `persisted`,
+    /// by the rules of the module docs; `restore` makes and inspects a shadow.
+    pub fn check(
+        &mut self,
+        i: usize,
+        live: &Inspection,
+        change: Change,
+        persisted: &Persisted,
+        restore: impl FnOnce(&Persisted) -> Result<Option<Inspection>, String>,
+    ) -> Result<(), Violation> {
+        if !change.durable && self.last.as_ref() == Some(persisted) {
+            return Ok(());
+        }
+        self.last = Some(persisted.clone());
+        self.extends_shadow &= change.extends;
+        if let Some((bytes, restored)) = &self.shadow {
+            if bytes == persisted {
+                return compare(i, live, restored, persisted);
+            }
+            if self.extends_shadow && appended_a_little(restored, live) {
+                return Ok(());
+            }
+        }
+        match restore(persisted) {
+            Err(message) => Err(panicked(i, persisted, &message)),
+            Ok(None) => Ok(()),
+            Ok(Some(restored)) => {
+                let result = compare(i, live, &restored, persisted);
+                self.shadow = Some((persisted.clone(), restored));
+                self.extends_shadow = true;
+                result
+            }
+        }
     }
 }
 
-/// Whether two inspections hold the same durable state.
-pub fn same_durable(a: &Inspection, b: &Inspection) -> bool {
-    a.current_term == b.current_term
-        && a.voted_for == b.voted_for
-        && a.snapshot_index == b.snapshot_index
-        && a.snapshot_term == b.snapshot_term
-        && a.log_terms == b.log_terms
+/// Whether `live`, whose log extends `restored`'s, holds at most half as
+/// many new entries as `restored`'s log, with the same term, vote and
+/// snapshot base.
+fn appended_a_little(restored: &Inspection, live: &Inspection) -> bool {
+    let (old, new) = (restored.log_terms.len(), live.log_terms.len());
+    let header = |v: &Inspection| {
+        (
+            v.current_term,
+            v.voted_for,
+            v.snapshot_index,
+            v.snapshot_term,
+        )
+    };
+    new > old && (new - old) * GROWTH_DIVISOR <= old && header(restored) == header(live)
 }
+
+/// The last few shadows made, by the bytes they were made from: followers
+/// in step persist the same bytes, and one shadow serves them all.
+#[derive(Debug, Default)]
+pub struct Shadows {
+    recent: Vec<(Persisted, Inspection)>,
+}
+
+impl Shadows {
+    /// How many shadows are kept.
+    const KEPT: usize = 4;
+
+    /// What a restart from `persisted` holds: a kept shadow's, or `restore`'s
+    /// (then kept).
+    pub fn restore(
+        &mut self,
+        persisted: &Persisted,
+        restore: impl FnOnce(&Persisted) -> Result<Option<Inspection>, String>,
+    ) -> Result<Option<Inspection>, String> {
+        if let Some(k) = self.recent.iter().position(|(p, _)| p == persisted) {
+            let kept = self.recent.remove(k);
+            let view = kept.1.clone();
+            self.recent.insert(0, kept);
+            return Ok(Some(view));
+        }
+        let restored = restore(persisted)?;
+        if let Some(view) = &restored {
+            self.recent.insert(0, (persisted.clone(), view.clone()));
+            self.recent.truncate(Self::KEPT);
+        }
+        Ok(restored)
+    }
+}
+
+/// A server's factory (the harness's `Factory`, unboxed).
+pub type Make<R> = dyn Fn(Config, Persisted, &mut Effects<<R as Raft>::Request>) -> R;
 
 /// Makes a shadow of server `config.me` from `persisted` with `make` and
 /// inspects it. `Err` with the panic's message if `make` (or `inspect`)
 /// panicked.
 pub fn restore<R: Raft>(
-    make: &dyn Fn(Config, Persisted, &mut Effects<R::Request>) -> R,
+    make: &Make<R>,
     config: Config,
     persisted: &Persisted,
 ) -> Result<Option<Inspection>, String> {
@@ -133,8 +230,7 @@ pub fn compare(
             "'s log has {last} entries, but a restart from its persisted state would have {restored_last}"
         ));
     }
-    if let Some(k) = (0..live.log_terms.len()).find(|&k| live.log_terms[k] != restored.log_terms[k])
-    {
+    if let Some(k) = super::log_matching::first_mismatch(&live.log_terms, &restored.log_terms) {
         return lost(format!(
             "'s entry {} is from term {}, but a restart from its persisted state would have it from term {}",
             live.snapshot_index.0 + 1 + k as u64,
@@ -213,7 +309,6 @@ mod tests {
         restored.commit_index.0 = 0;
         restored.role = raftapi::Role::Leader;
         assert!(compare(2, &live, &restored, &saved(10)).is_ok());
-        assert!(same_durable(&live, &restored));
     }
 
     #[test]
@@ -281,18 +376,60 @@ mod tests {
         assert!(compare(2, &live, &view(9, 2, &[2]), &with_snapshot).is_ok());
     }
 
+    /// Runs `check` with a `restore` that counts its shadows and returns
+    /// `restored`.
+    fn check(
+        c: &mut Checked,
+        live: &Inspection,
+        changed: bool,
+        bytes: &Persisted,
+        restored: &Inspection,
+        shadows: &mut usize,
+    ) -> Result<(), Violation> {
+        let change = Change {
+            durable: changed,
+            extends: true,
+        };
+        c.check(2, live, change, bytes, |_| {
+            *shadows += 1;
+            Ok(Some(restored.clone()))
+        })
+    }
+
     #[test]
-    fn a_check_is_due_on_new_bytes_or_a_changed_state() {
-        let mut checked = Checked::default();
-        let bytes = saved(4);
-        assert!(checked.due(false, &bytes), "never checked");
-        checked.checked(&bytes);
-        assert!(!checked.due(false, &bytes));
+    fn shadows_are_made_only_when_needed() {
+        let mut c = Checked::default();
+        let mut shadows = 0;
+        let mut terms = vec![1; 16];
+        let (live, bytes) = (view(0, 0, &terms), saved(16));
+        assert!(check(&mut c, &live, true, &bytes, &live, &mut shadows).is_ok());
+        assert_eq!(shadows, 1, "the first check makes one");
+        assert!(check(&mut c, &live, false, &saved(16), &live, &mut shadows).is_ok());
+        assert_eq!(shadows, 1, "nothing changed: equal bytes in another buffer");
+        // The state changed but nothing was persisted: the last shadow says so.
+        terms.push(1);
+        let grown = view(0, 0, &terms);
+        let v = check(&mut c, &grown, true, &bytes, &live, &mut shadows).unwrap_err();
+        assert!(v.message.contains("log has 17 entries"), "{}", v.message);
+        assert_eq!(shadows, 1);
+        // Eight appends persisted: half of 16, no shadow yet.
+        terms.extend([1; 7]);
+        let grown = view(0, 0, &terms);
+        assert!(check(&mut c, &grown, true, &saved(24), &live, &mut shadows).is_ok());
+        assert_eq!(shadows, 1);
+        terms.push(1);
+        let grown = view(0, 0, &terms);
+        let v = check(&mut c, &grown, true, &saved(25), &live, &mut shadows).unwrap_err();
+        assert_eq!(shadows, 2, "nine: more than half");
         assert!(
-            !checked.due(false, &saved(4)),
-            "equal bytes, another buffer"
+            v.message.contains("log has 25 entries, but"),
+            "{}",
+            v.message
         );
-        assert!(checked.due(false, &saved(5)));
-        assert!(checked.due(true, &bytes));
+        // A new term is checked at once.
+        let mut voted = view(0, 0, &[1; 16]);
+        voted.current_term = Term(2);
+        let _ = check(&mut c, &voted, true, &saved(20), &voted, &mut shadows);
+        assert_eq!(shadows, 3);
     }
 }

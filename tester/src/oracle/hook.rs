@@ -24,7 +24,7 @@ impl<R: Raft> Tester<R> {
         }
         self.oracles = Some(Oracles::new(self.n, selected));
         for i in 0..self.n {
-            self.oracle_observe(i);
+            self.oracle_observe(i, false);
         }
     }
 
@@ -33,8 +33,11 @@ impl<R: Raft> Tester<R> {
         self.oracles.is_some()
     }
 
-    /// After server i handled an input and its persist was stored.
-    pub(crate) fn oracle_observe(&mut self, i: usize) {
+    /// After server i handled an input and its persist was stored. A
+    /// `quiet` input (no effect, no reply) that left `state()` as it was is
+    /// looked at with the server's next input instead: whatever it changed
+    /// was shown to no one, and `inspect()` copies the whole log.
+    pub(crate) fn oracle_observe(&mut self, i: usize, quiet: bool) {
         let Some(oracles) = self.oracles.as_mut() else {
             return;
         };
@@ -42,6 +45,9 @@ impl<R: Raft> Tester<R> {
         let Some(raft) = node.raft.as_ref() else {
             return;
         };
+        if quiet && oracles.state_unchanged(i, node.incarnation, raft.state()) {
+            return;
+        }
         let mut result = oracles.observe(i, node.incarnation, raft);
         if result.is_ok()
             && oracles.wants_durability()

@@ -69,10 +69,11 @@ struct Slot {
     view: Option<Inspection>,
     /// What the current incarnation has applied.
     applied: monotonic::Applied,
-    /// Whether the durable part of `view` changed since the last durability
-    /// check.
-    durable_changed: bool,
-    /// The persisted bytes of the last durability check.
+    /// `state()` at the last observation.
+    state: Option<(raftapi::Term, bool)>,
+    /// How the last observed input changed `view`.
+    change: durability::Change,
+    /// What the durability oracle keeps between inputs.
     durable: durability::Checked,
 }
 
@@ -87,6 +88,8 @@ pub struct Oracles {
     agreed: Vec<u64>,
     leaders: election::ElectionSafety,
     values: applied::AppliedValues,
+    /// Recent shadows, shared by servers whose persisted bytes are equal.
+    shadows: durability::Shadows,
     /// Set when some `inspect()` returned `None`.
     blind: bool,
     /// The note about skipped oracles, until the harness takes it.
@@ -102,6 +105,7 @@ impl Oracles {
             agreed: vec![0; n * n],
             leaders: election::ElectionSafety::default(),
             values: applied::AppliedValues::default(),
+            shadows: durability::Shadows::default(),
             blind: false,
             note: None,
         }
@@ -122,9 +126,18 @@ impl Oracles {
             slot.applied = monotonic::Applied::default();
         }
         slot.live = true;
+        slot.state = Some(raft.state());
         let elections = self.selected.has(Oracle::ElectionSafety);
-        let Some(view) = raft.inspect() else {
-            self.go_blind();
+        let view = if self.needs_views() {
+            let view = raft.inspect();
+            if view.is_none() {
+                self.go_blind();
+            }
+            view
+        } else {
+            None
+        };
+        let Some(view) = view else {
             let (term, leader) = raft.state();
             if leader && elections {
                 self.leaders.observe_leader(term.0, i, incarnation)?;
@@ -135,13 +148,9 @@ impl Oracles {
             self.leaders
                 .observe_leader(view.current_term.0, i, incarnation)?;
         }
-        let inspected = slot.applied.inspected(i, view.last_applied.0);
+        let inspected = self.slots[i].applied.inspected(i, view.last_applied.0);
         self.keep(inspected)?;
         let slot = &mut self.slots[i];
-        slot.durable_changed |= slot
-            .view
-            .as_ref()
-            .is_none_or(|old| !durability::same_durable(old, &view));
         // Up to `kept` the new log holds what the old one held, so whatever
         // agreed with the old log up to there still agrees.
         let kept = match &slot.view {
@@ -155,6 +164,17 @@ impl Oracles {
                 && old.last_log_index() == view.last_log_index()
                 && old.snapshot_index == view.snapshot_index
         });
+        // An unchanged log has the same snapshot base and terms (`kept`
+        // covers the snapshot index's term).
+        slot.change = durability::Change {
+            durable: !unchanged
+                || slot.view.as_ref().is_some_and(|old| {
+                    (old.current_term, old.voted_for) != (view.current_term, view.voted_for)
+                }),
+            extends: slot.view.as_ref().is_some_and(|old| {
+                old.snapshot_index == view.snapshot_index && kept == old.last_log_index().0
+            }),
+        };
         if !unchanged && self.selected.has(Oracle::LogMatching) {
             self.check_log_matching(i, &view, kept)?;
         }
@@ -175,25 +195,44 @@ impl Oracles {
         let Some(live) = slot.view.as_ref() else {
             return Ok(()); // blind: the note says durability is skipped
         };
-        if !self.selected.has(Oracle::Durability)
-            || !slot.durable.due(slot.durable_changed, persisted)
-        {
+        if !self.selected.has(Oracle::Durability) {
             return Ok(());
         }
-        match restore(persisted) {
-            Err(message) => return Err(durability::panicked(i, persisted, &message)),
-            Ok(Some(restored)) => durability::compare(i, live, &restored, persisted)?,
-            Ok(None) => {}
-        }
-        slot.durable.checked(persisted);
-        slot.durable_changed = false;
-        Ok(())
+        let shadows = &mut self.shadows;
+        slot.durable.check(i, live, slot.change, persisted, |p| {
+            shadows.restore(p, restore)
+        })
+    }
+
+    /// Whether any selected oracle reads `inspect()` (election safety alone
+    /// does with `state()`).
+    fn needs_views(&self) -> bool {
+        [
+            Oracle::LogMatching,
+            Oracle::StoredOnMajority,
+            Oracle::ApplyMonotonic,
+            Oracle::Durability,
+        ]
+        .into_iter()
+        .any(|o| self.selected.has(o))
     }
 
     /// Whether the durability oracle runs (the harness then keeps each
     /// incarnation's `Config` for its shadows).
     pub fn wants_durability(&self) -> bool {
         self.selected.has(Oracle::Durability)
+    }
+
+    /// Whether server `i`'s incarnation `incarnation` was last observed with
+    /// this `state()`.
+    pub fn state_unchanged(
+        &self,
+        i: usize,
+        incarnation: u32,
+        state: (raftapi::Term, bool),
+    ) -> bool {
+        let slot = &self.slots[i];
+        slot.incarnation == incarnation && slot.state == Some(state)
     }
 
     /// Server `i` crashed: its last inspection stays as its durable state.
