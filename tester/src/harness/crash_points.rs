@@ -82,7 +82,10 @@ pub(crate) struct CrashPoints {
 }
 
 impl<R: Raft> Tester<R> {
-    /// Installs crash points (an empty list removes them).
+    /// Installs crash points (an empty list removes them). The driver then
+    /// restarts crashed servers when [`Tester::next_crash_restart`] is due
+    /// ([`Tester::take_due_restarts`]); a [`Tester::sleep`] ends early at a
+    /// crash so that it can.
     pub fn set_crash_points(&mut self, points: &[CrashPoint]) {
         if points.is_empty() {
             self.crash_points = None;
@@ -165,13 +168,14 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Crashes the servers marked during the event just handled, and books
-    /// their restarts.
-    pub(crate) fn crash_points_flush(&mut self) {
+    /// their restarts; returns whether it crashed any. (A sleep then ends
+    /// early, so that its driver can restart them on time.)
+    pub(crate) fn crash_points_flush(&mut self) -> bool {
         let Some(cp) = self.crash_points.as_mut() else {
-            return;
+            return false;
         };
         if cp.pending.is_empty() {
-            return;
+            return false;
         }
         let pending = std::mem::take(&mut cp.pending);
         let now = self.sim.now();
@@ -181,6 +185,7 @@ impl<R: Raft> Tester<R> {
             self.note("crash", format_args!("crash point: crash S{i}"));
             self.crash(i);
         }
+        true
     }
 }
 

@@ -292,7 +292,8 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Sleeps `ms` of virtual time: the world runs meanwhile. Fails if any
-    /// check failed meanwhile (an applier, a background `one`).
+    /// check failed meanwhile (an applier, a background `one`). With crash
+    /// points installed it ends early when one crashes a server.
     pub fn sleep(&mut self, ms: u64) -> Check {
         let deadline = self.sim.now() + ms;
         self.run_until(deadline)
@@ -303,7 +304,10 @@ impl<R: Raft> Tester<R> {
         self.failed()?;
         while let Some(out) = self.sim.step_until(deadline) {
             self.on_output(out);
-            self.crash_points_flush();
+            if self.crash_points_flush() {
+                // Early: the driver restarts the server after its delay.
+                return self.failed();
+            }
             self.failed()?;
             self.check_budget()?;
         }

@@ -146,7 +146,7 @@ impl<R: Raft> Tester<R> {
         let raft = self.nodes[i].raft.as_mut().expect("checked above");
         let started = raft.start(now, command, &mut fx);
         self.perform(i, fx, None);
-        self.crash_points_flush();
+        let _ = self.crash_points_flush();
         started
     }
 
