@@ -238,3 +238,84 @@ fn strict_oracles_and_scenarios_keep_catching_what_the_course_misses() {
         assert!(fine.passed(), "{:?}", fine.report());
     }
 }
+
+/// Crash points make persistence bugs visible to the course's own checks
+/// (the applier sees two commands at one index) and to election safety,
+/// without the durability oracle: each pinned run fails so, and the
+/// reference Raft passes it.
+#[test]
+fn crash_points_turn_persistence_bugs_into_violations() {
+    use labraft::{Bug, Bugs, Tuning};
+    use tester::oracle::{Oracle, OracleSet};
+    load_all();
+    let safety = Oracle::ALL
+        .into_iter()
+        .filter(|&o| o != Oracle::Durability)
+        .fold(OracleSet::NONE, OracleSet::with);
+    let pinned = [
+        (
+            Bug::TermNotPersisted,
+            "crash-after-append",
+            1,
+            OracleSet::NONE,
+            "applier",
+        ),
+        (
+            Bug::LogNotPersisted,
+            "crash-after-append",
+            1,
+            OracleSet::NONE,
+            "applier",
+        ),
+        (
+            Bug::VotedForNotPersisted,
+            "crash-after-vote",
+            22,
+            OracleSet::NONE,
+            "applier",
+        ),
+        (
+            Bug::VoteGrantNotPersisted,
+            "crash-after-vote",
+            18,
+            OracleSet::NONE,
+            "applier",
+        ),
+        (
+            Bug::VotedForNotPersisted,
+            "crash-after-vote",
+            1,
+            safety,
+            "oracle:election-safety",
+        ),
+        (
+            Bug::VoteGrantNotPersisted,
+            "crash-after-vote",
+            1,
+            safety,
+            "oracle:election-safety",
+        ),
+        (
+            Bug::VoteResetInSameTerm,
+            "crash-after-leader",
+            5,
+            safety,
+            "oracle:election-safety",
+        ),
+    ];
+    for (bug, stem, seed, oracles, check) in pinned {
+        let test = tester::registry::find(&format!("scenario/{stem}")).expect("registered");
+        let spec = RunSpec::new(test, seed, Edition::Y2025).oracles(oracles);
+        let buggy: Factory<labraft::Raft> = Box::new(move |c, p, o| {
+            labraft::Raft::make_with_bugs(c, p, Tuning::default(), Bugs::from(bug), o)
+        });
+        let failed = tester::run(spec, buggy);
+        let f = failed
+            .result
+            .as_ref()
+            .expect_err(&format!("{bug} escaped {stem} seed {seed}"));
+        assert_eq!(f.check, check, "{bug} in {stem}: {}", f.message);
+        let fine = tester::run(spec, reference());
+        assert!(fine.passed(), "{:?}", fine.report());
+    }
+}

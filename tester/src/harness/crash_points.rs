@@ -228,3 +228,95 @@ fn outputs(i: usize, before: Marks, after: Marks, request: bool, applied: bool) 
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn marks(term: u64, vote: Option<usize>, role: Role, last: u64) -> Marks {
+        Marks {
+            incarnation: 1,
+            leader: role == Role::Leader,
+            seen: Some((Term(term), vote.map(NodeId), role, LogIndex(last))),
+        }
+    }
+
+    #[test]
+    fn outputs_are_read_from_the_marks_before_and_after() {
+        let f = Role::Follower;
+        let before = marks(1, None, f, 3);
+        // S2 votes for S0 in term 2 (a request): a vote.
+        let voted = outputs(2, before, marks(2, Some(0), f, 3), true, false);
+        assert_eq!(voted, vec![Output::Vote]);
+        // The same vote again, or a candidate's own vote: no vote.
+        let again = marks(2, Some(0), f, 3);
+        assert!(outputs(2, again, again, true, false).is_empty());
+        let own = marks(3, Some(2), Role::Candidate, 3);
+        assert!(outputs(2, before, own, false, false).is_empty());
+        // New entries on a follower, from a request: an append.
+        let appended = outputs(2, before, marks(1, None, f, 5), true, false);
+        assert_eq!(appended, vec![Output::Append]);
+        assert!(outputs(2, before, marks(1, None, f, 5), false, false).is_empty());
+        // Leadership, and applies.
+        let leader = marks(2, Some(2), Role::Leader, 3);
+        assert_eq!(
+            outputs(2, own, leader, false, true),
+            vec![Output::Leader, Output::Apply]
+        );
+        // Without inspect(): leadership and applies only.
+        let blind = |leader| Marks {
+            incarnation: 1,
+            leader,
+            seen: None,
+        };
+        assert_eq!(
+            outputs(2, blind(false), blind(true), true, false),
+            vec![Output::Leader]
+        );
+    }
+
+    fn point(per_mille: u64, limit: Option<u64>) -> CrashPoint {
+        CrashPoint {
+            after: Output::Vote,
+            per_mille,
+            limit,
+            restart_after_ms: 7,
+            from: Time(10),
+            until: Time(20),
+            max_crashed: 1,
+        }
+    }
+
+    fn points(p: CrashPoint) -> CrashPoints {
+        CrashPoints {
+            points: vec![(p, 0)],
+            rng: SimRng::from_seed(1),
+            marks: Vec::new(),
+            pending: Vec::new(),
+            restarts: Vec::new(),
+            blind_noted: false,
+        }
+    }
+
+    #[test]
+    fn a_point_fires_in_its_window_up_to_its_limit_with_its_chance() {
+        let mut cp = points(point(1000, Some(2)));
+        let vote = [Output::Vote];
+        assert_eq!(
+            cp.fires(&[Output::Apply], Time(15), 0),
+            None,
+            "another output"
+        );
+        assert_eq!(cp.fires(&vote, Time(9), 0), None, "before its window");
+        assert_eq!(cp.fires(&vote, Time(21), 0), None, "after it");
+        assert_eq!(cp.fires(&vote, Time(15), 1), None, "one is down already");
+        assert_eq!(cp.fires(&vote, Time(15), 0), Some(7));
+        assert_eq!(cp.fires(&vote, Time(15), 0), Some(7));
+        assert_eq!(cp.fires(&vote, Time(15), 0), None, "its limit");
+        let mut half = points(point(500, None));
+        let fired = (0..1000)
+            .filter(|_| half.fires(&vote, Time(15), 0).is_some())
+            .count();
+        assert!((400..600).contains(&fired), "about half: {fired}");
+    }
+}

@@ -193,3 +193,40 @@ fn durability_alone_runs_no_other_oracle() {
     assert!(!other_oracle, "{:?}", alone.report());
     assert_eq!(alone.strict, durability());
 }
+
+/// The scenario files' crash points (`scenarios/crash-after-*.toml`) turn a
+/// persistence mistake of a Raft written elsewhere into two leaders in one
+/// term, which election safety sees without the durability oracle; the
+/// correct Raft's fault phase passes them (its only failure is the liveness
+/// phase's fresh command, which an elections-only Raft cannot commit).
+#[test]
+fn crash_points_turn_unpersisted_votes_into_two_leaders_in_a_term() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    tester::scenario::load_dir(std::path::Path::new(dir)).expect("the scenario files load");
+    for (plant, test) in [
+        (Plant::GrantWithoutPersist, "scenario/crash-after-vote"),
+        (
+            Plant::CandidateVoteNotPersisted,
+            "scenario/crash-after-leader",
+        ),
+    ] {
+        let mut caught = 0;
+        for seed in 1..=20 {
+            let elections = Oracle::ElectionSafety.into();
+            let buggy = run(spec(test, seed, Edition::Y2025, elections), factory(plant));
+            let correct = run(
+                spec(test, seed, Edition::Y2025, elections),
+                factory(Plant::None),
+            );
+            let check = |o: &Outcome| o.result.as_ref().err().map(|f| f.check);
+            assert_eq!(check(&correct), Some("liveness"), "{:?}", correct.report());
+            match check(&buggy) {
+                Some("oracle:election-safety") => caught += 1,
+                Some("liveness") => {}
+                other => panic!("{plant:?} seed {seed}: {other:?} {:?}", buggy.report()),
+            }
+        }
+        assert!(caught > 0, "{plant:?} never made two leaders in {test}");
+        eprintln!("{plant:?}: two leaders in a term on {caught} of 20 seeds of {test}");
+    }
+}
