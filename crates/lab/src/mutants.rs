@@ -173,7 +173,8 @@ pub fn summary(course: &[BugRow], durable: &[BugRow], strict: &[BugRow]) -> Stri
             f.check
         ),
     };
-    let durable_cell = |row: &BugRow| match row.catching.iter().max_by_key(|c| c.failed) {
+    // The test that caught it on the most seeds, the first in the suite's order.
+    let durable_cell = |row: &BugRow| match row.catching.iter().rev().max_by_key(|c| c.failed) {
         None => format!("no ({} runs)", row.runs),
         Some(best) => format!(
             "yes: {}/{} {}",
@@ -488,6 +489,28 @@ mod tests {
         assert_eq!(stop_at(&failed, 4), 9);
         assert_eq!(stop_at(&failed, 8), u64::MAX);
         assert_eq!(stop_at(&BTreeMap::new(), 1), u64::MAX);
+    }
+
+    #[test]
+    fn the_durability_column_counts_only_its_oracle() {
+        let mut rs = vec![
+            record("TestReElection3A", 1, Some((FailKind::Oracle, 300))),
+            record("TestReElection3A", 2, Some((FailKind::Check, 700))),
+            record("TestBasicAgree3B", 1, Some((FailKind::Oracle, 300))),
+        ];
+        rs[0].failure.as_mut().unwrap().check = DURABILITY.to_string();
+        rs[2].failure.as_mut().unwrap().check = DURABILITY.to_string();
+        only_check(&mut rs, DURABILITY);
+        assert!(rs[1].passed && rs[1].failure.is_none(), "a course check is no catch");
+        report::sort(&mut rs);
+        let durable = BugRow::new(Bug::DoubleVote, &rs);
+        assert_eq!(durable.detection(), (2, 3));
+        let none = BugRow::new(Bug::DoubleVote, &rs[1..2]);
+        let line = summary(&[none.clone()], &[durable], &[none]);
+        assert!(
+            line.contains("| double-vote | no (1 runs) | yes: 1/2 ReElection3A | no (1 runs) |"),
+            "{line}"
+        );
     }
 
     #[test]
