@@ -22,9 +22,10 @@
 //! - [`stats`]: begin and summary lines, the 120 s limit, counters.
 //! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
-//! - [`oracle`]: strict oracles (off by default): safety checked after
-//!   every input rather than sampled.
-//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
+//! - [`oracle`]: strict oracles (off by default, any subset on): safety and
+//!   durability checked after every input rather than sampled.
+//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests;
+//!   their crash points live in the harness (`Tester::set_crash_points`).
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`edition`]: 2024 versus 2025 logic; [`cmd`]: the test commands;

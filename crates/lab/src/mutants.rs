@@ -501,12 +501,16 @@ mod tests {
         rs[0].failure.as_mut().unwrap().check = DURABILITY.to_string();
         rs[2].failure.as_mut().unwrap().check = DURABILITY.to_string();
         only_check(&mut rs, DURABILITY);
-        assert!(rs[1].passed && rs[1].failure.is_none(), "a course check is no catch");
+        assert!(
+            rs[1].passed && rs[1].failure.is_none(),
+            "a course check is no catch"
+        );
         report::sort(&mut rs);
         let durable = BugRow::new(Bug::DoubleVote, &rs);
         assert_eq!(durable.detection(), (2, 3));
         let none = BugRow::new(Bug::DoubleVote, &rs[1..2]);
-        let line = summary(&[none.clone()], &[durable], &[none]);
+        let none = std::slice::from_ref(&none);
+        let line = summary(none, &[durable], none);
         assert!(
             line.contains("| double-vote | no (1 runs) | yes: 1/2 ReElection3A | no (1 runs) |"),
             "{line}"

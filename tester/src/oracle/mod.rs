@@ -16,9 +16,12 @@
 //! ```
 //!
 //! Only the server that got the input is inspected (`Raft::inspect`
-//! allocates its log's terms). A Raft whose `inspect` returns `None` still
-//! runs: election safety falls back on `state()`, log matching and
-//! stored-on-majority are skipped, and the run's lines say so.
+//! allocates its log's terms), and not after a *quiet* input (no effect
+//! recorded, no reply, `state()` as before): that one showed nothing to
+//! anyone and is looked at with the server's next input. A Raft whose
+//! `inspect` returns `None` still runs: election safety falls back on
+//! `state()`, log matching, stored-on-majority and durability are skipped,
+//! and the run's lines say so.
 //!
 //! One concern per file: [`election`], [`log_matching`], [`majority`],
 //! [`applied`], [`monotonic`], [`durability`]; [`select`] names them.
