@@ -239,72 +239,79 @@ fn strict_oracles_and_scenarios_keep_catching_what_the_course_misses() {
     }
 }
 
-/// Crash points make persistence bugs visible to the course's own checks
-/// (the applier sees two commands at one index) and to election safety,
-/// without the durability oracle: each pinned run fails so, and the
-/// reference Raft passes it.
-#[test]
-fn crash_points_turn_persistence_bugs_into_violations() {
-    use labraft::{Bug, Bugs, Tuning};
-    use tester::oracle::{Oracle, OracleSet};
-    load_all();
-    let safety = Oracle::ALL
-        .into_iter()
-        .filter(|&o| o != Oracle::Durability)
-        .fold(OracleSet::NONE, OracleSet::with);
-    let pinned = [
+/// (bug, crash-point file, seed, with the five safety oracles (else the
+/// course's checks alone), the check that fails).
+const CRASH_PINNED: [(labraft::Bug, &str, u64, bool, &str); 7] = {
+    use labraft::Bug;
+    [
         (
             Bug::TermNotPersisted,
             "crash-after-append",
             1,
-            OracleSet::NONE,
+            false,
             "applier",
         ),
         (
             Bug::LogNotPersisted,
             "crash-after-append",
             1,
-            OracleSet::NONE,
+            false,
             "applier",
         ),
         (
             Bug::VotedForNotPersisted,
             "crash-after-vote",
             22,
-            OracleSet::NONE,
+            false,
             "applier",
         ),
         (
             Bug::VoteGrantNotPersisted,
             "crash-after-vote",
             18,
-            OracleSet::NONE,
+            false,
             "applier",
         ),
         (
             Bug::VotedForNotPersisted,
             "crash-after-vote",
             1,
-            safety,
+            true,
             "oracle:election-safety",
         ),
         (
             Bug::VoteGrantNotPersisted,
             "crash-after-vote",
             1,
-            safety,
+            true,
             "oracle:election-safety",
         ),
         (
             Bug::VoteResetInSameTerm,
             "crash-after-leader",
             5,
-            safety,
+            true,
             "oracle:election-safety",
         ),
-    ];
-    for (bug, stem, seed, oracles, check) in pinned {
+    ]
+};
+
+/// Crash points make persistence bugs visible to the course's own checks
+/// (the applier sees two commands at one index) and to election safety,
+/// without the durability oracle: each pinned run fails so, and the
+/// reference Raft passes it.
+#[test]
+fn crash_points_turn_persistence_bugs_into_violations() {
+    use labraft::{Bugs, Tuning};
+    use tester::oracle::{Oracle, OracleSet};
+    load_all();
+    let safety = Oracle::ALL
+        .into_iter()
+        .filter(|&o| o != Oracle::Durability)
+        .fold(OracleSet::NONE, OracleSet::with);
+    for (bug, stem, seed, with_safety, check) in CRASH_PINNED {
         let test = tester::registry::find(&format!("scenario/{stem}")).expect("registered");
+        let oracles = if with_safety { safety } else { OracleSet::NONE };
         let spec = RunSpec::new(test, seed, Edition::Y2025).oracles(oracles);
         let buggy: Factory<labraft::Raft> = Box::new(move |c, p, o| {
             labraft::Raft::make_with_bugs(c, p, Tuning::default(), Bugs::from(bug), o)
