@@ -68,7 +68,8 @@ pub enum Command {
     /// Measure the simulator's throughput over the suite, by part.
     Bench(BenchArgs),
     /// Run the whole suite against each of labraft's injectable bugs and
-    /// print which tests catch which bug (exit 0 once every run has a result).
+    /// print which tests catch which bug (exit 0 once every run has a result;
+    /// --max-events is capped at 5 000 000, as buggy Rafts may livelock).
     Mutants(MutantsArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
