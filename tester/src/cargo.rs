@@ -22,6 +22,7 @@ use crate::determinism::child;
 use crate::determinism::report::not_reproduced;
 use crate::edition::Edition;
 use crate::harness::Factory;
+use crate::oracle::OracleSet;
 use crate::registry;
 use crate::runner::RunSpec;
 use crate::seeds::{fresh_seed, parse_seed, replay_command, show_seed};
@@ -50,8 +51,9 @@ pub struct EnvConfig {
     pub seeds: u64,
     /// `LAB_EDITION` (default 2026).
     pub edition: Edition,
-    /// `LAB_STRICT=1`: run the strict oracles (default off).
-    pub strict: bool,
+    /// `LAB_STRICT=1`: every strict oracle; `LAB_STRICT=durability,...`:
+    /// those (default: none).
+    pub strict: OracleSet,
     /// `LAB_TIMEOUT_S`: the CPU limit of one run (`None`: `LAB_TIMEOUT_S=0`,
     /// no watchdog, e.g. under a debugger).
     pub timeout: Option<Duration>,
@@ -118,6 +120,10 @@ impl EnvConfig {
             })?,
             None => DEFAULT_TIMEOUT_S,
         };
+        let strict = match var("LAB_STRICT") {
+            None => OracleSet::NONE,
+            Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_STRICT: {e}")))?,
+        };
         let expect_hash = match var("LAB_EXPECT_HASH") {
             Some(_) if !pinned => {
                 return Err(BadEnv(
@@ -136,7 +142,7 @@ impl EnvConfig {
             pinned,
             seeds,
             edition,
-            strict: flag(&var, "LAB_STRICT")?,
+            strict,
             timeout: (timeout_s > 0).then(|| Duration::from_secs(timeout_s)),
             verbose: flag(&var, "LAB_VERBOSE")?,
             check_determinism: flag(&var, "LAB_CHECK_DETERMINISM")?,
@@ -183,7 +189,7 @@ pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>
     let (checked, failed) = run_seeds(test, &env, &vis, watchdog.as_ref(), make);
     if env.check_determinism {
         let describe_here = |seed: u64, path: &std::path::Path| {
-            let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
+            let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
             let heading = heading(test, seed, &env);
             watched(watchdog.as_ref(), &heading, env.timeout_s(), || {
                 crate::determinism::describe(spec, make(), path)
@@ -212,7 +218,7 @@ fn run_seeds<R: Raft>(
     for k in 0..env.seeds {
         let seed = env.seed + k;
         let spec = RunSpec::new(test, seed, env.edition)
-            .strict(env.strict)
+            .oracles(env.strict)
             .checked(env.check_determinism);
         let heading = heading(test, seed, env);
         if env.verbose {
@@ -356,6 +362,7 @@ macro_rules! __raft_tests_each {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oracle::Oracle;
     use std::collections::BTreeMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<EnvConfig, BadEnv> {
@@ -370,7 +377,10 @@ mod tests {
     fn env_defaults_and_values() {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
-        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2026, false));
+        assert_eq!(
+            (c.seeds, c.edition, c.strict),
+            (1, Edition::Y2026, OracleSet::NONE)
+        );
         assert_eq!(c.timeout, Some(Duration::from_secs(DEFAULT_TIMEOUT_S)));
         assert!(!c.verbose);
         assert_eq!(read(&[("LAB_TIMEOUT_S", "0")]).unwrap().timeout, None);
@@ -382,8 +392,12 @@ mod tests {
         // A fresh first seed leaves room for every seed.
         let c = read(&[("LAB_SEEDS", "18446744073709551615")]).unwrap();
         assert!(c.seed <= 1, "{c:?}");
-        assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
-        assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
+        assert_eq!(read(&[("LAB_STRICT", "1")]).unwrap().strict, OracleSet::ALL);
+        assert!(read(&[("LAB_STRICT", "0")]).unwrap().strict.is_empty());
+        assert_eq!(
+            read(&[("LAB_STRICT", "durability")]).unwrap().strict,
+            OracleSet::from(Oracle::Durability)
+        );
         let c = read(&[
             ("LAB_SEED", "0x10"),
             ("LAB_SEEDS", "5"),
@@ -397,7 +411,7 @@ mod tests {
                 pinned: true,
                 seeds: 5,
                 edition: Edition::Y2024,
-                strict: false,
+                strict: OracleSet::NONE,
                 timeout: Some(Duration::from_secs(DEFAULT_TIMEOUT_S)),
                 verbose: false,
                 check_determinism: false,
@@ -426,9 +440,11 @@ mod tests {
                 .0
                 .contains("unknown edition '2023'")
         );
-        assert_eq!(
-            read(&[("LAB_STRICT", "yes")]).unwrap_err().0,
-            "LAB_STRICT: 'yes' is not 0 or 1"
+        assert!(
+            read(&[("LAB_STRICT", "yes")])
+                .unwrap_err()
+                .0
+                .starts_with("LAB_STRICT: 'yes' is not 0, 1, all, none or a comma-separated list")
         );
         assert!(
             read(&[("LAB_TIMEOUT_S", "soon")])

@@ -3,8 +3,10 @@
 //! into an [`Outcome`]. Nothing here lets a Raft's panic escape.
 
 use crate::edition::Edition;
+pub use crate::failure::panic_message;
 use crate::failure::{Failure, Kind};
 use crate::harness::{Budget, Factory, Tester};
+use crate::oracle::OracleSet;
 use crate::registry::TestDef;
 use crate::seeds::{replay_command_expecting, show_seed, test_seed};
 use crate::stats::Summary;
@@ -23,8 +25,8 @@ pub struct RunSpec {
     pub edition: Edition,
     /// Runaway limits.
     pub budget: Budget,
-    /// Whether the strict oracles run (see [`crate::oracle`]).
-    pub strict: bool,
+    /// Which strict oracles run (see [`crate::oracle`]; none by default).
+    pub strict: OracleSet,
     /// Whether the run computes a check hash (see [`crate::determinism`]).
     pub check: bool,
 }
@@ -37,14 +39,22 @@ impl RunSpec {
             seed,
             edition,
             budget: Budget::default(),
-            strict: false,
+            strict: OracleSet::NONE,
             check: false,
         }
     }
 
-    /// The same run with the strict oracles on or off.
+    /// The same run with every strict oracle on, or all off.
     pub fn strict(self, strict: bool) -> RunSpec {
-        RunSpec { strict, ..self }
+        self.oracles(OracleSet::all_if(strict))
+    }
+
+    /// The same run with only the `selected` strict oracles.
+    pub fn oracles(self, selected: OracleSet) -> RunSpec {
+        RunSpec {
+            strict: selected,
+            ..self
+        }
     }
 
     /// The same run with the check hash on or off.
@@ -77,8 +87,8 @@ pub struct Outcome {
     pub virtual_ms: u64,
     /// What the course's tester printed (begin, summary, warnings).
     pub lines: Vec<String>,
-    /// Whether the strict oracles ran.
-    pub strict: bool,
+    /// Which strict oracles ran.
+    pub strict: OracleSet,
     /// Each server's state when the run failed (empty when it passed).
     pub cluster: Vec<crate::observe::ServerState>,
     /// The check hash, when the run was checked ([`RunSpec::check`]).
@@ -145,7 +155,7 @@ pub(crate) fn run_with<R: Raft>(
         );
         let tester = slot.insert(Tester::new(setup, spec.edition, seed, factory));
         tester.set_budget(spec.budget);
-        tester.set_strict(spec.strict);
+        tester.set_oracles(spec.strict);
         tester.set_check(check.take());
         match &scenario {
             Some((s, drew)) => crate::scenario::run::execute(s, drew.as_deref(), tester),
@@ -199,16 +209,5 @@ pub(crate) fn run_with<R: Raft>(
         strict: spec.strict,
         cluster,
         check,
-    }
-}
-
-/// The text of a panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
     }
 }

@@ -5,6 +5,7 @@
 //! `LAB_SEED=S+k`.
 
 use crate::edition::Edition;
+use crate::oracle::OracleSet;
 use labcodec::Digest;
 use std::fmt;
 
@@ -56,7 +57,7 @@ pub fn fresh_seed() -> u64 {
 }
 
 /// The command that replays one failing run, to paste as is.
-pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: bool) -> String {
+pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: OracleSet) -> String {
     replay_command_expecting(test, seed, edition, strict, None)
 }
 
@@ -66,16 +67,14 @@ pub fn replay_command_expecting(
     test: &str,
     seed: u64,
     edition: Edition,
-    strict: bool,
+    strict: OracleSet,
     trace_hash: Option<u64>,
 ) -> String {
     let mut vars = format!("LAB_SEED={} LAB_EDITION={edition}", show_seed(seed));
     if let Some(hash) = trace_hash {
         vars.push_str(&format!(" LAB_EXPECT_HASH={hash:#018x}"));
     }
-    if strict {
-        vars.push_str(" LAB_STRICT=1");
-    }
+    vars.push_str(&strict.env_arg());
     match test.strip_prefix(crate::scenario::PREFIX) {
         Some(stem) => {
             format!("{vars} LAB_SCENARIO={stem} cargo test --release -p tester --test scenarios")

@@ -75,7 +75,7 @@ pub fn timeline(spec: &RunSpec, outcome: &Outcome, events: &[Event], about: Abou
         seed: show_seed(outcome.seed),
         edition: outcome.edition.to_string(),
         raft: about.raft,
-        strict: outcome.strict,
+        strict: !outcome.strict.is_empty(),
         servers,
         end_ms: outcome.virtual_ms,
         trace_hash: format!("{:#018x}", outcome.trace_hash),
@@ -139,7 +139,7 @@ pub fn run_name<'a>(
         seed,
         edition,
         raft,
-        strict: outcome.strict,
+        strict: !outcome.strict.is_empty(),
     }
 }
 

@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 use tester::determinism::Nondeterminism;
 use tester::failure::Kind;
+use tester::oracle::OracleSet;
 use tester::seeds::show_seed;
 use tester::watchdog::{Expiry, ExpiryKind};
 use tester::{Edition, Outcome};
@@ -246,8 +247,8 @@ pub struct Job {
     pub edition: Edition,
     /// The planted Raft, if any (only for replay commands).
     pub raft: Option<&'static str>,
-    /// Whether the strict oracles run (only for replay commands).
-    pub strict: bool,
+    /// Which strict oracles run (only for replay commands).
+    pub strict: OracleSet,
 }
 
 impl Job {
@@ -257,15 +258,15 @@ impl Job {
     }
 }
 
-/// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E [--strict]
-/// [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
+/// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E
+/// [--strict | --oracles LIST] [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
 /// scenario directory as [`crate::invocation`] finds them.
 pub fn replay_command(
     test: &str,
     seed: u64,
     edition: Edition,
     raft: Option<&str>,
-    strict: bool,
+    strict: OracleSet,
 ) -> String {
     replay_command_expecting(test, seed, edition, raft, strict, None)
 }
@@ -277,7 +278,7 @@ pub fn replay_command_expecting(
     seed: u64,
     edition: Edition,
     raft: Option<&str>,
-    strict: bool,
+    strict: OracleSet,
     trace_hash: Option<u64>,
 ) -> String {
     let mut line = format!(
@@ -289,9 +290,7 @@ pub fn replay_command_expecting(
     if let Some(hash) = trace_hash {
         line.push_str(&format!(" --expect-hash {hash:#018x}"));
     }
-    if strict {
-        line.push_str(" --strict");
-    }
+    line.push_str(&strict.flag_arg());
     if let Some(name) = raft {
         line.push_str(" --raft ");
         line.push_str(name);

@@ -122,9 +122,7 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
     ] {
         out.push(arg.into());
     }
-    if c.strict {
-        out.push("--strict".into());
-    }
+    out.extend(c.strict.flag_arg().split_whitespace().map(OsString::from));
     out
 }
 

@@ -119,7 +119,7 @@ pub fn main<R: Raft>(
 pub fn describe_one<R: Raft>(job: Job, make: fn() -> Factory<R>, path: &Path) -> RunRecord {
     let started = WallClock::now();
     let test = registry::find(job.test).expect("a job names a registered test");
-    let spec = RunSpec::new(test, job.seed, job.edition).strict(job.strict);
+    let spec = RunSpec::new(test, job.seed, job.edition).oracles(job.strict);
     let outcome = tester::determinism::describe(spec, make(), path);
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
     match outcome {

@@ -257,3 +257,68 @@ fn replays_are_byte_identical() {
     assert!(out.contains(" vote "), "raft events shown");
     assert!(out.ends_with("PASSED\n"));
 }
+
+#[test]
+fn oracles_run_alone_and_their_failures_replay() {
+    // The planted Raft grants votes without persisting them: the course's
+    // 3A sees nothing, the durability oracle alone fails it on every seed.
+    let raft = ["--raft", "unpersisted-vote"];
+    let plain = lab(&[
+        &raft[..],
+        &["sweep", "TestInitialElection3A", "--seeds", "2"],
+    ]
+    .concat());
+    assert_eq!(plain.status.code(), Some(0), "{}", stdout(&plain));
+    let args = [
+        &raft[..],
+        &[
+            "--oracles",
+            "durability",
+            "sweep",
+            "TestInitialElection3A",
+            "--seeds",
+            "2",
+        ],
+    ]
+    .concat();
+    let out = lab(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.ends_with("0 passed, 2 failed\n"), "{text}");
+    assert!(
+        text.contains("oracle failed in oracle:durability: S"),
+        "{text}"
+    );
+    assert!(
+        text.contains(", but a restart from its persisted state would "),
+        "{text}"
+    );
+    let replay = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fastest replay: "))
+        .expect("a replay line");
+    assert!(
+        replay.ends_with(" --oracles durability --raft unpersisted-vote"),
+        "{replay}"
+    );
+    let again: Vec<&str> = replay.split_whitespace().skip(1).collect();
+    let replayed = lab(&again);
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    assert!(stdout(&replayed).contains("oracle:durability"));
+}
+
+#[test]
+fn oracle_lists_are_checked_before_any_work() {
+    for args in [
+        &["--oracles", "yes", "list"][..],
+        &["--oracles", "", "list"][..],
+        &["--strict", "--oracles", "durability", "list"][..],
+    ] {
+        let out = lab(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    let out = lab(&["--oracles", "yes", "list"]);
+    assert!(stderr(&out).contains("durability"), "names the oracles");
+}

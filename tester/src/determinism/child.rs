@@ -100,7 +100,7 @@ pub fn serve<R: Raft>(
 ) {
     let spec = |seed| {
         RunSpec::new(test, seed, env.edition)
-            .strict(env.strict)
+            .oracles(env.strict)
             .checked(true)
     };
     let watch = |run: &mut dyn FnMut() -> Outcome| match env.timeout {

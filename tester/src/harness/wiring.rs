@@ -219,6 +219,7 @@ impl<R: Raft> Tester<R> {
         let mut fx = self.take_effects();
         let raft = (self.factory)(config, self.saved[i].clone(), &mut fx);
         self.nodes[i].raft = Some(raft);
+        self.nodes[i].config = Some(config);
         self.perform(i, fx, None);
         self.sim.add_server(ServerName(i));
     }

@@ -100,13 +100,18 @@ impl<R: Raft> Tester<R> {
         mut fx: Box<Effects<R::Request>>,
         reply: Option<(CallId, R::Reply)>,
     ) {
-        self.oracle_observe(i);
         self.observe_effects(i, &fx);
         self.check_effects(i, &fx);
+        // Nothing recorded, nothing answered: the input showed nothing to
+        // anyone, and the oracles may look at it with the server's next one.
+        let quiet = reply.is_none() && fx.is_empty();
         if let Some(p) = fx.take_persist() {
             self.saved[i].raft_state = p.raft_state;
             self.saved[i].snapshot = p.snapshot;
         }
+        // After the persist: the durability oracle compares with it.
+        self.oracle_observe(i, quiet);
+        self.crash_point_observe(i, &fx, reply.is_some(), quiet);
         if let Some((call, reply)) = reply {
             let said = self.check_answer_text(&reply);
             self.sim.complete(call, reply);
@@ -170,6 +175,7 @@ impl<R: Raft> Tester<R> {
         self.mark_start(i, shown, started);
         self.check_start(i, checked, started);
         self.perform(i, fx, None);
+        let _ = self.crash_points_flush();
         started
     }
 
