@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{lab, stderr, stdout};
+use common::{lab, replay_args, stderr, stdout};
 
 /// A temporary file path unique to this test.
 fn temp(name: &str) -> std::path::PathBuf {
@@ -301,8 +301,7 @@ fn oracles_run_alone_and_their_failures_replay() {
         replay.ends_with(" --oracles durability --raft unpersisted-vote"),
         "{replay}"
     );
-    let again: Vec<&str> = replay.split_whitespace().skip(1).collect();
-    let replayed = lab(&again);
+    let replayed = lab(&replay_args(replay));
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
     assert!(stdout(&replayed).contains("oracle:durability"));
 }

@@ -21,3 +21,13 @@ pub fn stdout(out: &Output) -> String {
 pub fn stderr(out: &Output) -> String {
     String::from_utf8(out.stderr.clone()).expect("utf-8 stderr")
 }
+
+/// The arguments of a replay line the lab printed (`cargo run [--release]
+/// --bin lab -- ARGS`), to run the binary with them directly.
+pub fn replay_args(line: &str) -> Vec<&str> {
+    line.split_once(" --bin lab -- ")
+        .unwrap_or_else(|| panic!("not a replay line of the lab binary: {line}"))
+        .1
+        .split_whitespace()
+        .collect()
+}
