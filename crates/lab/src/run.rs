@@ -30,7 +30,7 @@ pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
         let network = match t.network {
             Network::Reliable => "reliable",
             Network::Unreliable => "unreliable",
-            Network::ReliableIn2024 => "reliable in 2024, unreliable in 2025",
+            Network::ReliableIn2024 => "reliable in 2024, unreliable after",
         };
         let snapshot = if t.snapshot {
             "snapshot"
