@@ -105,6 +105,17 @@ fn a_planted_failure_replays_as_printed() {
     assert_eq!(run.status.code(), Some(1));
     assert!(stdout(&run).contains(message));
     assert!(stdout(&run).ends_with("0 passed, 1 failed\n"));
+    // Its one replay line reproduces the planted Raft: cargo test would run
+    // the crate's own.
+    let text = stdout(&run);
+    let replays: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("replay: ") || l.trim_start().starts_with("or: "))
+        .collect();
+    assert_eq!(replays.len(), 1, "{text}");
+    assert!(replays[0].ends_with(" --raft flaky"), "{text}");
+    let replayed = lab(&replay_args(replays[0]));
+    assert!(stdout(&replayed).contains(message), "{}", stdout(&replayed));
 }
 
 #[test]
