@@ -81,14 +81,17 @@ impl Concat {
 
 impl Default for Bytes {
     fn default() -> Bytes {
-        Bytes(Repr::Inline {
-            len: 0,
-            data: [0; INLINE_MAX],
-        })
+        Bytes::EMPTY
     }
 }
 
 impl Bytes {
+    /// Empty bytes, as a constant.
+    pub const EMPTY: Bytes = Bytes(Repr::Inline {
+        len: 0,
+        data: [0; INLINE_MAX],
+    });
+
     /// Empty bytes (no snapshot, no command).
     pub fn new() -> Bytes {
         Bytes::default()
