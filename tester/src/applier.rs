@@ -81,9 +81,13 @@ impl AppliedLog {
         self.forget_encoding_from(0);
     }
 
-    /// The indexes holding a command.
-    fn held(&self) -> impl Iterator<Item = u64> + '_ {
-        (0..self.commands.len() as u64).filter(|&k| self.commands[k as usize].is_some())
+    /// Takes over `old`'s kept encoding where it still holds: for the
+    /// indexes below `first_difference` (all of them when `None`), this map
+    /// holds what `old` held.
+    fn adopt_encoding(&mut self, old: AppliedLog, first_difference: Option<usize>) {
+        self.encoded = old.encoded;
+        self.ends = old.ends;
+        self.forget_encoding_from(first_difference.unwrap_or(usize::MAX).min(self.ends.len()));
     }
 
     fn forget_encoding_from(&mut self, k: usize) {
@@ -112,9 +116,26 @@ impl AppliedLog {
 
 /// A snapshot as the applier encodes it: the index, then the commands at
 /// 0..=index. `None` if the bytes do not decode as that.
+/// Read by hand ([`labcodec::Reader`]: what postcard's `decode` of `(u64,
+/// Vec<Option<Bytes>>)` reads and rejects, without serde), because every
+/// restart and every installed snapshot decodes one.
 fn decode_snapshot(snapshot: &[u8]) -> Option<(u64, AppliedLog)> {
-    let (index, commands) = labcodec::decode::<(u64, Vec<Option<Bytes>>)>(snapshot).ok()?;
-    Some((index, AppliedLog::from(commands)))
+    let mut reader = labcodec::Reader::new(snapshot);
+    let index = reader.varint()?;
+    let len = reader.varint()?;
+    // Postcard's Vec grows as elements decode; a bogus length fails on the
+    // first missing element, before this reserves more than the bytes hold.
+    let mut commands = Vec::with_capacity((len as usize).min(snapshot.len()));
+    for _ in 0..len {
+        let command = match reader.option_tag()? {
+            false => None,
+            true => Some(Bytes::from(reader.bytes()?)),
+        };
+        commands.push(command);
+    }
+    reader
+        .is_empty()
+        .then(|| (index, AppliedLog::from(commands)))
 }
 
 /// What each server has applied (the course's `logs[i]` and `lastApplied[i]`).
@@ -158,14 +179,25 @@ impl Records {
     }
 
     /// Server i's record becomes `log`.
-    fn replace_log(&mut self, i: usize, log: AppliedLog) {
-        for index in self.logs[i].held() {
-            self.agreement.unset(i, index);
+    fn replace_log(&mut self, i: usize, mut log: AppliedLog) {
+        // Only the indexes where the two differ change what the records
+        // agree on (a restart's record is mostly the old one).
+        let old = &self.logs[i];
+        let mut first_difference = None;
+        for k in 0..old.len().max(log.len()) {
+            let (was, is) = (old.get(k as u64), log.get(k as u64));
+            if was == is {
+                continue;
+            }
+            first_difference.get_or_insert(k);
+            if was.is_some() {
+                self.agreement.unset(i, k as u64);
+            }
+            if let Some(command) = is {
+                self.agreement.set(i, k as u64, command);
+            }
         }
-        for index in log.held() {
-            let command = log.get(index).expect("held");
-            self.agreement.set(i, index, command);
-        }
+        log.adopt_encoding(std::mem::take(&mut self.logs[i]), first_difference);
         self.logs[i] = log;
     }
 
@@ -269,6 +301,11 @@ impl Records {
         {
             return Err(format!("server {i} snapshot doesn't match m.SnapshotIndex"));
         }
+        let mut xlog = xlog;
+        let old = std::mem::take(&mut self.process_logs[i]);
+        let first_difference =
+            (0..old.len().max(xlog.len())).find(|&k| old.get(k as u64) != xlog.get(k as u64));
+        xlog.adopt_encoding(old, first_difference);
         self.process_logs[i] = xlog;
         self.last_applied[i] = last_included;
         Ok(())
@@ -481,6 +518,50 @@ mod tests {
         let from_record = r.make_snapshot(0, 2, Edition::Y2025);
         assert_eq!(decode_snapshot(&from_process).unwrap().1[2], Some(int(99)));
         assert_eq!(decode_snapshot(&from_record).unwrap().1[2], None);
+    }
+
+    #[test]
+    fn snapshots_decode_as_postcard_decodes_them_even_when_corrupt() {
+        let good = snapshot_of(3, &[1, 300, -5]);
+        let mut inputs: Vec<Vec<u8>> = (0..good.len()).map(|n| good[..n].to_vec()).collect();
+        for k in 0..good.len() {
+            for b in [0u8, 1, 2, 0x80, 0xFF] {
+                let mut changed = good.to_vec();
+                changed[k] = b;
+                inputs.push(changed);
+            }
+        }
+        inputs.push([&good[..], &[0]].concat());
+        for input in inputs {
+            let by_hand = decode_snapshot(&input).map(|(index, log)| (index, log.to_vec()));
+            let postcard = labcodec::decode::<(u64, Vec<Option<Bytes>>)>(&input).ok();
+            assert_eq!(by_hand, postcard, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_replaced_record_keeps_its_agreement_and_encoding_where_unchanged() {
+        let mut r = Records::new(2);
+        for k in 1..=4 {
+            r.check_logs(0, k, &int(k as i64));
+            r.check_logs(1, k, &int(k as i64));
+        }
+        r.make_snapshot(0, 4, Edition::Y2025);
+        // A snapshot through 2 replaces server 0's record: 3 and 4 are gone.
+        r.ingest_snapshot(0, &snapshot_of(2, &[1, 2]), Some(2))
+            .unwrap();
+        assert_eq!(r.agreed(2), Some((2, Some(int(2)))));
+        assert_eq!(r.agreed(4), Some((1, Some(int(4)))));
+        let expected =
+            labcodec::encode(&(4u64, vec![None, Some(int(1)), Some(int(2)), None, None]));
+        assert_eq!(
+            &r.make_snapshot(0, 4, Edition::Y2025)[..],
+            &expected.unwrap()[..]
+        );
+        // One that disagrees switches the summary off; nCommitted scans.
+        r.ingest_snapshot(0, &snapshot_of(2, &[1, 9]), Some(2))
+            .unwrap();
+        assert_eq!(r.agreed(2), None);
     }
 
     #[test]
