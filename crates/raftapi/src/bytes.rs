@@ -239,6 +239,7 @@ impl AsRef<[u8]> for Bytes {
 }
 
 impl PartialEq for Bytes {
+    #[inline]
     fn eq(&self, other: &Bytes) -> bool {
         match (&self.0, &other.0) {
             // The bytes past `len` are zero, so whole arrays compare (no
