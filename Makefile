@@ -3,7 +3,7 @@
 # installs Debian's Chromium and the pinned playwright-core for the browser
 # tests of the HTML timelines).
 
-.PHONY: test lint fmt doc bench sweep mutants browser-deps baseline compare-sweeps
+.PHONY: test lint fmt doc bench sweep mutants browser-deps baseline compare-sweeps handout
 
 # The project's tests: formatting, lints, docs, then every test in release
 # mode (the simulated suites run much faster optimised), the browser tests
@@ -27,12 +27,15 @@ doc:
 
 # Benchmarks, one core, release: the bare simulator (events per second, ns
 # per event), the suite's CPU ms per seed against that bare cost (lab bench:
-# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test.
+# the ratio of docs/RESULTS.md), and the suite's wall ms per seed per test;
+# then a checked sweep against a plain one (--check-determinism), side by
+# side, on every core.
 bench:
 	cargo bench -p labrpc --locked
 	cargo build --release -p lab --locked
 	target/release/lab bench Test --seeds 20
 	cargo bench -p tester --locked
+	cargo bench -p lab --bench check --locked
 
 # The main job: every test of the suite and every scenario file on SEEDS
 # seeds, in each edition (2026, the default, first), on the reference Raft,
@@ -75,3 +78,10 @@ compare-sweeps:
 	target/release/compare-sweeps $(BASELINE)/sweep-2025.json target/compare-2025.json
 	target/release/compare-sweeps $(BASELINE)/sweep-2024.json target/compare-2024.json
 	target/release/compare-sweeps $(BASELINE)/sweep-2026.json target/compare-2026.json
+
+# What a student gets, without the reference Raft (labraft): raftapi,
+# labcodec, labrpc, tester, lab (with `lab new` and its starter crate), the
+# scenario files, a README and docs/STUDENTS.md, as a workspace of its own
+# in DIR (new or empty). See tools/handout/export.sh; `.ci/handout` checks it.
+handout:
+	tools/handout/export.sh "$(DIR)"

@@ -78,6 +78,18 @@ pub enum Bug {
     StaleMatchIndex,
     /// `accept-stale-append-reply`: §5.1, replies of an earlier term are stale.
     AcceptStaleAppendReply,
+    /// `vote-reset-in-same-term`: §5.2, one vote per term.
+    VoteResetInSameTerm,
+    /// `no-timer-reset-on-vote`: §5.2, a voter waits for the candidate.
+    NoTimerResetOnVote,
+    /// `backup-with-leader-term`: §5.3, the fast-backup optimisation.
+    BackupWithLeaderTerm,
+    /// `snapshot-keeps-conflicting-tail`: §7, InstallSnapshot receiver step 6.
+    SnapshotKeepsConflictingTail,
+    /// `stale-reply-moves-match-back`: Figure 2, match_index only grows.
+    StaleReplyMovesMatchBack,
+    /// `vote-grant-not-persisted`: Figure 2, persist before responding.
+    VoteGrantNotPersisted,
     /// `grant-every-vote`: a deliberately gross bug for negative tests.
     GrantEveryVote,
     /// `apply-out-of-order`: a deliberately gross bug for negative tests.
@@ -86,7 +98,7 @@ pub enum Bug {
 
 impl Bug {
     /// Every bug, in a fixed order (the order of the bits in [`Bugs`]).
-    pub const ALL: [Bug; 23] = [
+    pub const ALL: [Bug; 29] = [
         Bug::VoteWithoutUpToDateCheck,
         Bug::DoubleVote,
         Bug::CommitOldTerm,
@@ -108,6 +120,12 @@ impl Bug {
         Bug::SlowBackup,
         Bug::StaleMatchIndex,
         Bug::AcceptStaleAppendReply,
+        Bug::VoteResetInSameTerm,
+        Bug::NoTimerResetOnVote,
+        Bug::BackupWithLeaderTerm,
+        Bug::SnapshotKeepsConflictingTail,
+        Bug::StaleReplyMovesMatchBack,
+        Bug::VoteGrantNotPersisted,
         Bug::GrantEveryVote,
         Bug::ApplyOutOfOrder,
     ];
@@ -136,6 +154,12 @@ impl Bug {
             Bug::SlowBackup => "slow-backup",
             Bug::StaleMatchIndex => "stale-match-index",
             Bug::AcceptStaleAppendReply => "accept-stale-append-reply",
+            Bug::VoteResetInSameTerm => "vote-reset-in-same-term",
+            Bug::NoTimerResetOnVote => "no-timer-reset-on-vote",
+            Bug::BackupWithLeaderTerm => "backup-with-leader-term",
+            Bug::SnapshotKeepsConflictingTail => "snapshot-keeps-conflicting-tail",
+            Bug::StaleReplyMovesMatchBack => "stale-reply-moves-match-back",
+            Bug::VoteGrantNotPersisted => "vote-grant-not-persisted",
             Bug::GrantEveryVote => "grant-every-vote",
             Bug::ApplyOutOfOrder => "apply-out-of-order",
         }
@@ -206,6 +230,24 @@ impl Bug {
             }
             Bug::AcceptStaleAppendReply => {
                 "a leader lets AppendEntries replies to an earlier term's requests update match_index and commit (§5.1)"
+            }
+            Bug::VoteResetInSameTerm => {
+                "clears voted_for when it hears from its term's leader, so a late candidate of that term gets a second vote (§5.2)"
+            }
+            Bug::NoTimerResetOnVote => {
+                "does not restart the election timer when it grants a vote, so it may campaign against the candidate it chose (§5.2)"
+            }
+            Bug::BackupWithLeaderTerm => {
+                "on a rejection, looks up the term it sent at prev_log_index instead of the follower's conflicting term, so next_index never backs past the conflict (§5.3)"
+            }
+            Bug::SnapshotKeepsConflictingTail => {
+                "on InstallSnapshot, keeps the entries after the snapshot without checking that the entry at its index has its term (§7, receiver step 6)"
+            }
+            Bug::StaleReplyMovesMatchBack => {
+                "a stale, reordered AppendEntries rejection moves match_index and next_index back below what the peer acknowledged (Figure 2)"
+            }
+            Bug::VoteGrantNotPersisted => {
+                "the RequestVote handler never persists: a granted vote and the term it adopted are saved only when a later input persists (Figure 2)"
             }
             Bug::GrantEveryVote => {
                 "grants every RequestVote regardless of term, vote or log (negative tests)"

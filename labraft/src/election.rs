@@ -25,7 +25,10 @@ impl Raft {
             !(is_leader && term == self.current_term),
             "a leader abdicating its own term"
         );
-        if term > self.current_term {
+        // Bug::VoteResetInSameTerm models `if args.Term >= rf.currentTerm {
+        // rf.votedFor = -1 }`: hearing from this term's leader clears the
+        // vote too, so a late candidate of the same term gets a second one.
+        if term > self.current_term || self.bugs.has(Bug::VoteResetInSameTerm) {
             self.current_term = term;
             self.voted_for = None;
             self.dirty = true;
@@ -158,12 +161,16 @@ impl Raft {
                 self.voted_for = Some(candidate);
                 self.dirty = true;
             }
-            let deadline = self.random_election_deadline();
-            if let Role::Follower {
-                election_deadline, ..
-            } = &mut self.role
-            {
-                *election_deadline = deadline;
+            // Bug::NoTimerResetOnVote models a voter that keeps its old
+            // deadline (§5.2), so it may campaign against its own choice.
+            if !self.bugs.has(Bug::NoTimerResetOnVote) {
+                let deadline = self.random_election_deadline();
+                if let Role::Follower {
+                    election_deadline, ..
+                } = &mut self.role
+                {
+                    *election_deadline = deadline;
+                }
             }
             trace!(
                 self,

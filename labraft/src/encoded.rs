@@ -29,6 +29,22 @@ pub(crate) struct Encoded {
 }
 
 impl Encoded {
+    /// Encodings already made: `bytes` holds them back to back, entry k's
+    /// ending at `ends[k]` (a restart copies them from the persisted state
+    /// rather than encoding every entry again).
+    pub(crate) fn from_encodings(bytes: &[u8], ends: Vec<usize>) -> Encoded {
+        assert_eq!(ends.last().copied().unwrap_or(0), bytes.len());
+        let mut encoded = Encoded {
+            tail: bytes.to_vec(),
+            ends,
+            ..Encoded::default()
+        };
+        if encoded.tail.len() >= CHUNK_BYTES {
+            encoded.seal();
+        }
+        encoded
+    }
+
     /// Appends `entry`'s encoding.
     pub(crate) fn push(&mut self, entry: &Entry) {
         // `Entry`'s postcard encoding, written directly (tested against it).

@@ -223,7 +223,12 @@ impl Raft {
             );
             return reply(self);
         }
-        if index > self.log.snapshot_index() {
+        // Bug::SnapshotKeepsConflictingTail skips step 6's term check: the
+        // entries after `index` stay even if the entry there has another term.
+        if index > self.log.snapshot_index() && self.bugs.has(Bug::SnapshotKeepsConflictingTail) {
+            self.log
+                .compact_keeping_tail(index, args.last_included_term);
+        } else if index > self.log.snapshot_index() {
             self.log.compact_to(index, args.last_included_term);
         }
         self.snapshot = args.data.clone();

@@ -38,6 +38,35 @@ impl Log {
         log
     }
 
+    /// The log a server restores from its persisted state: `entries` after
+    /// the base, decoded from `persisted`, which ends with their encodings
+    /// (see [`crate::durable`]). The encoding cache is copied from there
+    /// rather than built by encoding every entry again: restarts, and the
+    /// durability oracle's shadows, restore whole logs.
+    pub(crate) fn restored(
+        snapshot_index: LogIndex,
+        snapshot_term: Term,
+        entries: Vec<Entry>,
+        persisted: &[u8],
+    ) -> Log {
+        let mut encoded_ends = Vec::with_capacity(entries.len());
+        let mut end = 0;
+        for entry in &entries {
+            end += encoded_len(entry);
+            encoded_ends.push(end);
+        }
+        assert!(
+            end <= persisted.len(),
+            "the entries end the persisted state"
+        );
+        Log {
+            snapshot_index,
+            snapshot_term,
+            entries,
+            encoded: Encoded::from_encodings(&persisted[persisted.len() - end..], encoded_ends),
+        }
+    }
+
     /// The last index covered by the snapshot (0 when there is none).
     pub(crate) fn snapshot_index(&self) -> LogIndex {
         self.snapshot_index
@@ -128,6 +157,15 @@ impl Log {
         self.snapshot_term = term;
     }
 
+    /// [`Log::compact_to`] without its term check, for
+    /// `Bug::SnapshotKeepsConflictingTail`: the entries after `index` stay if
+    /// the log holds `index` at all, whatever its term there.
+    pub(crate) fn compact_keeping_tail(&mut self, index: LogIndex, term: Term) {
+        let held = self.term_at(index).unwrap_or(term);
+        self.compact_to(index, held);
+        self.snapshot_term = term;
+    }
+
     /// The first index holding `term` after the snapshot, if any. Terms never
     /// decrease along a log, so this is a binary search.
     pub(crate) fn first_index_of_term(&self, term: Term) -> Option<LogIndex> {
@@ -184,4 +222,16 @@ impl Log {
     fn index_of(&self, k: usize) -> LogIndex {
         LogIndex(self.snapshot_index.0 + 1 + k as u64)
     }
+}
+
+/// The length of `entry`'s postcard encoding: its term and its command's
+/// length as varints, then the command's bytes.
+pub(crate) fn encoded_len(entry: &Entry) -> usize {
+    varint_len(entry.term.0) + varint_len(entry.command.len() as u64) + entry.command.len()
+}
+
+/// Bytes of a postcard varint: seven bits each.
+fn varint_len(value: u64) -> usize {
+    let bits = 64 - (value | 1).leading_zeros() as usize;
+    bits.div_ceil(7)
 }

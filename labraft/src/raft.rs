@@ -75,7 +75,12 @@ impl Raft {
         assert!(config.peers > 0, "a cluster needs at least one server");
         assert!(config.me.0 < config.peers, "me is not among the peers");
         let state = decode_state(&persisted.raft_state);
-        let log = Log::new(state.snapshot_index, state.snapshot_term, state.log);
+        let log = Log::restored(
+            state.snapshot_index,
+            state.snapshot_term,
+            state.log,
+            &persisted.raft_state,
+        );
         // The tester ingests the persisted snapshot itself on restart, so
         // everything it covers counts as applied and is not re-sent (§5 of the spec).
         let base = log.snapshot_index();
@@ -330,6 +335,11 @@ impl raftapi::Raft for Raft {
                 Reply::InstallSnapshot(self.handle_install_snapshot(from, args, out))
             }
         };
+        // Bug::VoteGrantNotPersisted models a RequestVote handler without
+        // `persist()`: its vote and term are saved by some later input.
+        if self.bugs.has(Bug::VoteGrantNotPersisted) && matches!(request, Request::RequestVote(_)) {
+            self.dirty = false;
+        }
         self.finish_input(out);
         reply
     }

@@ -233,6 +233,13 @@ impl Raft {
             // plain rule), so a follower far behind takes one round trip per
             // entry (TestBackup3B's time limit).
             _ if self.bugs.has(Bug::SlowBackup) => args.prev_log_index,
+            // Bug::BackupWithLeaderTerm models a leader that searches its log
+            // for the term it sent (prev_log_term) instead of the follower's
+            // conflicting term: it lands past the conflict, forever.
+            Some(_) if self.bugs.has(Bug::BackupWithLeaderTerm) => self
+                .log
+                .last_index_of_term(args.prev_log_term)
+                .map_or(reply.conflict_index, LogIndex::next),
             None => reply.conflict_index,
             Some(term) => self
                 .log
@@ -244,6 +251,16 @@ impl Raft {
             return;
         };
         let p = peer.0;
+        // Bug::StaleReplyMovesMatchBack models `nextIndex = backup;
+        // matchIndex = nextIndex - 1` on every rejection, stale ones
+        // included: match_index moves back (Figure 2: it only grows).
+        if self.bugs.has(Bug::StaleReplyMovesMatchBack) {
+            let target = backed.min(last.next()).max(LogIndex(1));
+            leader.next_index[p] = target;
+            leader.match_index[p] = leader.match_index[p].min(target.prev());
+            self.send_append(peer, out);
+            return;
+        }
         if args.prev_log_index <= leader.match_index[p] {
             return;
         }

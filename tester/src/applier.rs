@@ -445,10 +445,12 @@ impl<R: Raft> Tester<R> {
         let now = Instant(self.sim.now().0);
         let _input = self.input_span(i, labtrace::vocab::input::SNAPSHOT);
         let mut fx = self.take_effects();
-        let Some(raft) = self.nodes[i].raft.as_mut() else {
+        if self.nodes[i].raft.is_none() {
             self.return_effects(fx);
             return;
-        };
+        }
+        self.check_snapshot_input(i, index, &data);
+        let raft = self.nodes[i].raft.as_mut().expect("checked above");
         raft.snapshot(now, LogIndex(index), data, &mut fx);
         self.perform(i, fx, None);
     }

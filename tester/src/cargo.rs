@@ -1,8 +1,9 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`;
-//! `LAB_LOG` in [`crate::observe::logging`]; `LAB_VIS` and `LAB_VIS_DIR` for
-//! timelines, see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests)
-//! macro that gives any Raft the 28 tests under their Go names.
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`,
+//! `LAB_CHECK_DETERMINISM`, `LAB_EXPECT_HASH`; `LAB_LOG` in
+//! [`crate::observe::logging`]; `LAB_VIS` and `LAB_VIS_DIR` for timelines,
+//! see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests) macro
+//! that gives any Raft the 28 tests under their Go names.
 //!
 //! Each run is watched ([`crate::watchdog`]): a Raft that loops or blocks
 //! for `LAB_TIMEOUT_S` seconds of the test thread's CPU time (default 60)
@@ -10,9 +11,18 @@
 //! A looping thread cannot be stopped, so the report goes straight to
 //! stderr and the whole test process ends with exit code 4: the other tests
 //! of that process do not report.
+//!
+//! With `LAB_CHECK_DETERMINISM=1` each seed also runs in a second process
+//! (the test binary re-run on this one test, [`crate::determinism::child`]);
+//! a seed whose two runs differ fails the test as nondeterministic, with
+//! the first divergent event. `LAB_EXPECT_HASH` (in every replay line of a
+//! failure) warns when the pinned seed's run did not reproduce.
 
+use crate::determinism::child;
+use crate::determinism::report::not_reproduced;
 use crate::edition::Edition;
 use crate::harness::Factory;
+use crate::oracle::OracleSet;
 use crate::registry;
 use crate::runner::RunSpec;
 use crate::seeds::{fresh_seed, parse_seed, replay_command, show_seed};
@@ -41,14 +51,21 @@ pub struct EnvConfig {
     pub seeds: u64,
     /// `LAB_EDITION` (default 2026).
     pub edition: Edition,
-    /// `LAB_STRICT=1`: run the strict oracles (default off).
-    pub strict: bool,
+    /// `LAB_STRICT=1`: every strict oracle; `LAB_STRICT=durability,...`:
+    /// those (default: none).
+    pub strict: OracleSet,
     /// `LAB_TIMEOUT_S`: the CPU limit of one run (`None`: `LAB_TIMEOUT_S=0`,
     /// no watchdog, e.g. under a debugger).
     pub timeout: Option<Duration>,
     /// `LAB_VERBOSE=1`: print every run's seed and replay line before it
     /// runs, uncaptured.
     pub verbose: bool,
+    /// `LAB_CHECK_DETERMINISM=1`: run every seed a second time in another
+    /// process and compare (default off).
+    pub check_determinism: bool,
+    /// `LAB_EXPECT_HASH`: the trace hash the first seed's run must have
+    /// (from a replay line); a run that differs did not reproduce.
+    pub expect_hash: Option<u64>,
 }
 
 /// An environment variable with a value we cannot use.
@@ -103,14 +120,33 @@ impl EnvConfig {
             })?,
             None => DEFAULT_TIMEOUT_S,
         };
+        let strict = match var("LAB_STRICT") {
+            None => OracleSet::NONE,
+            Some(s) => s.parse().map_err(|e| BadEnv(format!("LAB_STRICT: {e}")))?,
+        };
+        let expect_hash = match var("LAB_EXPECT_HASH") {
+            Some(_) if !pinned => {
+                return Err(BadEnv(
+                    "LAB_EXPECT_HASH needs LAB_SEED: it is the hash of that seed's run".into(),
+                ));
+            }
+            Some(s) => Some(parse_seed(&s).map_err(|_| {
+                BadEnv(format!(
+                    "LAB_EXPECT_HASH: '{s}' is not a hash such as 0x1f2e3d4c5b6a7988"
+                ))
+            })?),
+            None => None,
+        };
         Ok(EnvConfig {
             seed,
             pinned,
             seeds,
             edition,
-            strict: flag(&var, "LAB_STRICT")?,
+            strict,
             timeout: (timeout_s > 0).then(|| Duration::from_secs(timeout_s)),
             verbose: flag(&var, "LAB_VERBOSE")?,
+            check_determinism: flag(&var, "LAB_CHECK_DETERMINISM")?,
+            expect_hash,
         })
     }
 
@@ -132,51 +168,121 @@ fn flag(var: &impl Fn(&str) -> Option<String>, name: &str) -> Result<bool, BadEn
 /// Runs test `name` the way `cargo test` expects: every configured seed,
 /// each under the watchdog; prints the course's lines (and, with several
 /// seeds or `LAB_VERBOSE=1`, each seed and replay line before it runs);
-/// panics with the failure report on failure.
+/// panics with the failure report on failure. The test is found by its
+/// bare name; [`cargo_test_in`] also knows its module (for
+/// `LAB_CHECK_DETERMINISM`'s second process).
 pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
+    cargo_test_in("", name, make);
+}
+
+/// [`cargo_test`] for the test `name` defined in `module` (as
+/// `module_path!()` spells it), which is how [`raft_tests!`](crate::raft_tests) calls it.
+pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     // #11: LAB_VIS / LAB_VIS_DIR, checked before any run.
     let vis = labvis::config::VisConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     let test = registry::find(name).unwrap_or_else(|| panic!("unknown test {name}"));
+    if let Some(role) = child::Role::from_env() {
+        return child::serve(&role, test, &env, make);
+    }
     let watchdog = env.timeout.map(Watchdog::new);
+    let (checked, failed) = run_seeds(test, &env, &vis, watchdog.as_ref(), make);
+    if env.check_determinism {
+        let describe_here = |seed: u64, path: &std::path::Path| {
+            let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
+            let heading = heading(test, seed, &env);
+            watched(watchdog.as_ref(), &heading, env.timeout_s(), || {
+                crate::determinism::describe(spec, make(), path)
+            })
+        };
+        let invocation = child::Invocation::new(module, name);
+        if let Some(report) = child::verify(&invocation, &env, &checked, &describe_here) {
+            panic!("{report}");
+        }
+    }
+    if let Some(report) = failed {
+        panic!("{report}");
+    }
+}
+
+/// Runs the configured seeds until one fails: what each amounts to (for
+/// the determinism check), and the failure report, if any.
+fn run_seeds<R: Raft>(
+    test: &'static registry::TestDef,
+    env: &EnvConfig,
+    vis: &labvis::config::VisConfig,
+    watchdog: Option<&Watchdog>,
+    make: fn() -> Factory<R>,
+) -> (Vec<child::Checked>, Option<String>) {
+    let mut checked = Vec::new();
     for k in 0..env.seeds {
         let seed = env.seed + k;
-        let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
-        let replay = replay_command(test.name, seed, env.edition, env.strict);
-        let heading = format!(
-            "RUN {} seed={} edition={}\n  replay: {replay}",
-            test.name,
-            show_seed(seed),
-            env.edition
-        );
+        let spec = RunSpec::new(test, seed, env.edition)
+            .oracles(env.strict)
+            .checked(env.check_determinism);
+        let heading = heading(test, seed, env);
         if env.verbose {
             // Uncaptured, so a run that never ends still shows its seed.
             let _ = writeln!(std::io::stderr(), "{heading}");
         } else if env.seeds > 1 {
             println!("{heading}");
         }
-        let outcome = match &watchdog {
-            Some(dog) => dog.watch(hang_report(heading, env.timeout_s()), || {
-                crate::observe::logging::run_with_env(spec, make())
-            }),
-            None => crate::observe::logging::run_with_env(spec, make()),
-        };
+        let outcome = watched(watchdog, &heading, env.timeout_s(), || {
+            crate::observe::logging::run_with_env(spec, make())
+        });
         for line in &outcome.lines {
             println!("{line}");
         }
+        let warning = env
+            .expect_hash
+            .filter(|&h| k == 0 && h != outcome.trace_hash)
+            .map(|expected| not_reproduced(expected, outcome.trace_hash));
+        if let Some(w) = &warning {
+            let _ = writeln!(std::io::stderr(), "{w}");
+        }
+        checked.push(child::Checked::of(&outcome));
         // #11: the timeline of this run, if LAB_VIS wants one.
-        let picture = crate::vis::after_cargo_run(&vis, spec, &outcome, make);
+        let picture = crate::vis::after_cargo_run(vis, spec, &outcome, make);
         if let Some(report) = outcome.report() {
             let how = if env.pinned {
                 "pinned by LAB_SEED"
             } else {
                 "drawn fresh"
             };
-            panic!("{report}{picture}\n  (seed {} was {how})", show_seed(seed));
+            let mut report = format!("{report}{picture}\n  (seed {} was {how})", show_seed(seed));
+            if let Some(w) = warning {
+                report = format!("{report}\n{w}");
+            }
+            return (checked, Some(report));
         }
         if !picture.is_empty() {
             println!("{}", picture.trim_start());
         }
+    }
+    (checked, None)
+}
+
+/// `RUN TestX seed=0x.. edition=..` and its replay line.
+fn heading(test: &registry::TestDef, seed: u64, env: &EnvConfig) -> String {
+    let replay = replay_command(test.name, seed, env.edition, env.strict);
+    format!(
+        "RUN {} seed={} edition={}\n  replay: {replay}",
+        test.name,
+        show_seed(seed),
+        env.edition
+    )
+}
+
+/// Runs `run` under the watchdog, if there is one.
+fn watched<T>(
+    watchdog: Option<&Watchdog>,
+    heading: &str,
+    timeout_s: u64,
+    run: impl FnOnce() -> T,
+) -> T {
+    match watchdog {
+        Some(dog) => dog.watch(hang_report(heading.to_string(), timeout_s), run),
+        None => run(),
     }
 }
 
@@ -247,7 +353,7 @@ macro_rules! __raft_tests_each {
                 fn factory() -> $crate::Factory<$raft> {
                     ::std::boxed::Box::new($make)
                 }
-                $crate::cargo::cargo_test::<$raft>(stringify!($name), factory);
+                $crate::cargo::cargo_test_in::<$raft>(module_path!(), stringify!($name), factory);
             }
         )*
     };
@@ -256,6 +362,7 @@ macro_rules! __raft_tests_each {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::oracle::Oracle;
     use std::collections::BTreeMap;
 
     fn read(vars: &[(&str, &str)]) -> Result<EnvConfig, BadEnv> {
@@ -270,7 +377,10 @@ mod tests {
     fn env_defaults_and_values() {
         let c = read(&[]).unwrap();
         assert!(!c.pinned);
-        assert_eq!((c.seeds, c.edition, c.strict), (1, Edition::Y2026, false));
+        assert_eq!(
+            (c.seeds, c.edition, c.strict),
+            (1, Edition::Y2026, OracleSet::NONE)
+        );
         assert_eq!(c.timeout, Some(Duration::from_secs(DEFAULT_TIMEOUT_S)));
         assert!(!c.verbose);
         assert_eq!(read(&[("LAB_TIMEOUT_S", "0")]).unwrap().timeout, None);
@@ -282,8 +392,12 @@ mod tests {
         // A fresh first seed leaves room for every seed.
         let c = read(&[("LAB_SEEDS", "18446744073709551615")]).unwrap();
         assert!(c.seed <= 1, "{c:?}");
-        assert!(read(&[("LAB_STRICT", "1")]).unwrap().strict);
-        assert!(!read(&[("LAB_STRICT", "0")]).unwrap().strict);
+        assert_eq!(read(&[("LAB_STRICT", "1")]).unwrap().strict, OracleSet::ALL);
+        assert!(read(&[("LAB_STRICT", "0")]).unwrap().strict.is_empty());
+        assert_eq!(
+            read(&[("LAB_STRICT", "durability")]).unwrap().strict,
+            OracleSet::from(Oracle::Durability)
+        );
         let c = read(&[
             ("LAB_SEED", "0x10"),
             ("LAB_SEEDS", "5"),
@@ -297,9 +411,11 @@ mod tests {
                 pinned: true,
                 seeds: 5,
                 edition: Edition::Y2024,
-                strict: false,
+                strict: OracleSet::NONE,
                 timeout: Some(Duration::from_secs(DEFAULT_TIMEOUT_S)),
                 verbose: false,
+                check_determinism: false,
+                expect_hash: None,
             }
         );
     }
@@ -324,9 +440,11 @@ mod tests {
                 .0
                 .contains("unknown edition '2023'")
         );
-        assert_eq!(
-            read(&[("LAB_STRICT", "yes")]).unwrap_err().0,
-            "LAB_STRICT: 'yes' is not 0 or 1"
+        assert!(
+            read(&[("LAB_STRICT", "yes")])
+                .unwrap_err()
+                .0
+                .starts_with("LAB_STRICT: 'yes' is not 0, 1, all, none or a comma-separated list")
         );
         assert!(
             read(&[("LAB_TIMEOUT_S", "soon")])

@@ -80,5 +80,17 @@ impl fmt::Display for Failure {
 
 impl std::error::Error for Failure {}
 
+/// The text of a panic payload (a Raft's panic caught by the runner or an
+/// oracle).
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic with a non-string payload".to_string()
+    }
+}
+
 /// What test bodies and checkers return: `Err` stops the test, like `Fatalf`.
 pub type Check<T = ()> = Result<T, Failure>;

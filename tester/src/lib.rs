@@ -23,13 +23,17 @@
 //! - [`stats`]: begin and summary lines, the 120 s limit, counters.
 //! - [`suite`]: the 28 tests; [`registry`]: their names and set-ups.
 //! - [`regressions`]: the pinned seeds of `scenarios/regressions.txt`.
-//! - [`oracle`]: strict oracles (off by default): safety checked after
-//!   every input rather than sampled.
 //! - [`observe`]: every input in a `tracing` span naming its server,
 //!   incarnation and virtual time; the lab's own events (RPCs, effects,
 //!   state changes, markers; vocabulary in [`labtrace::vocab`]); the
 //!   cluster's state in failure reports; `LAB_LOG` for `cargo test`.
-//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests.
+//! - [`determinism`]: the self-check: a check hash over every output,
+//!   action and effect, describe mode, the first divergent event, and
+//!   `cargo test`'s second process.
+//! - [`oracle`]: strict oracles (off by default, any subset on): safety and
+//!   durability checked after every input rather than sampled.
+//! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests;
+//!   their crash points live in the harness (`Tester::set_crash_points`).
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`watchdog`]: CPU time of the running thread and the virtual time
@@ -54,6 +58,7 @@ pub mod cargo;
 pub mod checks;
 pub mod churn;
 pub mod cmd;
+pub mod determinism;
 pub mod edition;
 pub mod failure;
 pub mod harness;

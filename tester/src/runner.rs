@@ -3,10 +3,12 @@
 //! into an [`Outcome`]. Nothing here lets a Raft's panic escape.
 
 use crate::edition::Edition;
+pub use crate::failure::panic_message;
 use crate::failure::{Failure, Kind};
 use crate::harness::{Budget, Factory, Tester};
+use crate::oracle::OracleSet;
 use crate::registry::TestDef;
-use crate::seeds::{replay_command, show_seed, test_seed};
+use crate::seeds::{replay_command_expecting, show_seed, test_seed};
 use crate::stats::Summary;
 use labrpc::Time;
 use raftapi::Raft;
@@ -23,8 +25,10 @@ pub struct RunSpec {
     pub edition: Edition,
     /// Runaway limits.
     pub budget: Budget,
-    /// Whether the strict oracles run (see [`crate::oracle`]).
-    pub strict: bool,
+    /// Which strict oracles run (see [`crate::oracle`]; none by default).
+    pub strict: OracleSet,
+    /// Whether the run computes a check hash (see [`crate::determinism`]).
+    pub check: bool,
 }
 
 impl RunSpec {
@@ -35,13 +39,27 @@ impl RunSpec {
             seed,
             edition,
             budget: Budget::default(),
-            strict: false,
+            strict: OracleSet::NONE,
+            check: false,
         }
     }
 
-    /// The same run with the strict oracles on or off.
+    /// The same run with every strict oracle on, or all off.
     pub fn strict(self, strict: bool) -> RunSpec {
-        RunSpec { strict, ..self }
+        self.oracles(OracleSet::all_if(strict))
+    }
+
+    /// The same run with only the `selected` strict oracles.
+    pub fn oracles(self, selected: OracleSet) -> RunSpec {
+        RunSpec {
+            strict: selected,
+            ..self
+        }
+    }
+
+    /// The same run with the check hash on or off.
+    pub fn checked(self, check: bool) -> RunSpec {
+        RunSpec { check, ..self }
     }
 
     /// The same run with other runaway limits.
@@ -69,10 +87,12 @@ pub struct Outcome {
     pub virtual_ms: u64,
     /// What the course's tester printed (begin, summary, warnings).
     pub lines: Vec<String>,
-    /// Whether the strict oracles ran.
-    pub strict: bool,
+    /// Which strict oracles ran.
+    pub strict: OracleSet,
     /// Each server's state when the run failed (empty when it passed).
     pub cluster: Vec<crate::observe::ServerState>,
+    /// The check hash, when the run was checked ([`RunSpec::check`]).
+    pub check: Option<crate::determinism::CheckSummary>,
 }
 
 impl Outcome {
@@ -85,6 +105,19 @@ impl Outcome {
     /// words, one line per server at the failure point, and the replay
     /// command.
     pub fn report(&self) -> Option<String> {
+        self.report_replayed_by(&replay_command_expecting(
+            self.test,
+            self.seed,
+            self.edition,
+            self.strict,
+            Some(self.trace_hash),
+        ))
+    }
+
+    /// [`Outcome::report`] with another replay line: a tool running a Raft
+    /// other than the crate's own (`lab --raft NAME`) names the command that
+    /// reproduces that one.
+    pub fn report_replayed_by(&self, replay: &str) -> Option<String> {
         let f = self.result.as_ref().err()?;
         let what = match f.kind {
             Kind::Check => "check failed",
@@ -101,13 +134,23 @@ impl Outcome {
             f.at,
             f.check,
             f.message,
-            replay_command(self.test, self.seed, self.edition, self.strict)
+            replay
         ))
     }
 }
 
 /// Runs one test on one seed with Rafts made by `factory`.
 pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
+    let check = spec.check.then(crate::determinism::Recorder::hashing);
+    run_with(spec, factory, check)
+}
+
+/// [`run`] with a check recorder of the caller's (describe mode).
+pub(crate) fn run_with<R: Raft>(
+    spec: RunSpec,
+    factory: Factory<R>,
+    mut check: Option<crate::determinism::Recorder>,
+) -> Outcome {
     let def = spec.test;
     let mut slot: Option<Tester<R>> = None;
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -119,7 +162,8 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         );
         let tester = slot.insert(Tester::new(setup, spec.edition, seed, factory));
         tester.set_budget(spec.budget);
-        tester.set_strict(spec.strict);
+        tester.set_oracles(spec.strict);
+        tester.set_check(check.take());
         match &scenario {
             Some((s, drew)) => crate::scenario::run::execute(s, drew.as_deref(), tester),
             None => crate::suite::run_body(def.name, tester),
@@ -140,6 +184,9 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
             bare: false,
         }),
     };
+    let check = slot
+        .as_mut()
+        .and_then(|t| t.finish_check(result.as_ref().map(|_| ())));
     let mut cluster = Vec::new();
     if let Err(f) = &result {
         tracing::error!(
@@ -168,16 +215,6 @@ pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
         lines,
         strict: spec.strict,
         cluster,
-    }
-}
-
-/// The text of a panic payload.
-pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = payload.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = payload.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "a panic with a non-string payload".to_string()
+        check,
     }
 }

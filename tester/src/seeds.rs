@@ -5,6 +5,7 @@
 //! `LAB_SEED=S+k`.
 
 use crate::edition::Edition;
+use crate::oracle::OracleSet;
 use labcodec::Digest;
 use std::fmt;
 
@@ -56,19 +57,30 @@ pub fn fresh_seed() -> u64 {
 }
 
 /// The command that replays one failing run, to paste as is.
-pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: bool) -> String {
-    if let Some(stem) = test.strip_prefix(crate::scenario::PREFIX) {
-        return format!(
-            "LAB_SEED={} LAB_EDITION={edition}{} LAB_SCENARIO={stem} cargo test --release -p tester --test scenarios",
-            show_seed(seed),
-            if strict { " LAB_STRICT=1" } else { "" }
-        );
+pub fn replay_command(test: &str, seed: u64, edition: Edition, strict: OracleSet) -> String {
+    replay_command_expecting(test, seed, edition, strict, None)
+}
+
+/// [`replay_command`] with `LAB_EXPECT_HASH`, the trace hash of the run it
+/// replays, so that a replay that differs says so.
+pub fn replay_command_expecting(
+    test: &str,
+    seed: u64,
+    edition: Edition,
+    strict: OracleSet,
+    trace_hash: Option<u64>,
+) -> String {
+    let mut vars = format!("LAB_SEED={} LAB_EDITION={edition}", show_seed(seed));
+    if let Some(hash) = trace_hash {
+        vars.push_str(&format!(" LAB_EXPECT_HASH={hash:#018x}"));
     }
-    format!(
-        "LAB_SEED={} LAB_EDITION={edition}{} cargo test -- {test}",
-        show_seed(seed),
-        if strict { " LAB_STRICT=1" } else { "" }
-    )
+    vars.push_str(&strict.env_arg());
+    match test.strip_prefix(crate::scenario::PREFIX) {
+        Some(stem) => {
+            format!("{vars} LAB_SCENARIO={stem} cargo test --release -p tester --test scenarios")
+        }
+        None => format!("{vars} cargo test -- {test}"),
+    }
 }
 
 /// The same replay through the `lab` tool (with the trace shown).

@@ -17,15 +17,13 @@ use labvis::model::{FailureMark, Header};
 use labvis::{Event, Timeline};
 use raftapi::Raft;
 use std::path::PathBuf;
-use tracing_subscriber::layer::SubscriberExt;
 
 /// Runs `spec` with every event collected (labtrace's collector, its
 /// default filter), as the timeline reads them.
 pub fn run_collected<R: Raft>(spec: RunSpec, factory: Factory<R>) -> (Outcome, Vec<Event>) {
-    let collector = labtrace::Collector::new(labtrace::LogFilter::default());
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || run(spec, factory));
-    (outcome, events_of(&collector.take()))
+    let (outcome, events) =
+        labtrace::collected(labtrace::LogFilter::default(), || run(spec, factory));
+    (outcome, events_of(&events))
 }
 
 /// Collected events as the timeline reads them.
@@ -77,7 +75,7 @@ pub fn timeline(spec: &RunSpec, outcome: &Outcome, events: &[Event], about: Abou
         seed: show_seed(outcome.seed),
         edition: outcome.edition.to_string(),
         raft: about.raft,
-        strict: outcome.strict,
+        strict: !outcome.strict.is_empty(),
         servers,
         end_ms: outcome.virtual_ms,
         trace_hash: format!("{:#018x}", outcome.trace_hash),
@@ -141,7 +139,7 @@ pub fn run_name<'a>(
         seed,
         edition,
         raft,
-        strict: outcome.strict,
+        strict: !outcome.strict.is_empty(),
     }
 }
 

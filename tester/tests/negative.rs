@@ -114,9 +114,10 @@ fn a_raft_that_never_becomes_leader_fails_initial_election() {
     assert!(r.contains("expected one leader, got none"), "{r}");
     assert!(r.contains("seed=0x51"), "{r}");
     assert!(
-        r.contains("LAB_SEED=0x51 LAB_EDITION=2025 cargo test -- TestInitialElection3A"),
+        r.contains("LAB_SEED=0x51 LAB_EDITION=2025 LAB_EXPECT_HASH=0x"),
         "{r}"
     );
+    assert!(r.contains(" cargo test -- TestInitialElection3A"), "{r}");
     assert!(r.contains("in checkOneLeader"), "{r}");
     // checkOneLeader gives up after 10 rounds of 450-549 ms: 4.5-5.5 s.
     let at: f64 = r

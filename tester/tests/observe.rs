@@ -5,7 +5,7 @@
 //! wrapper around labraft, outside it).
 
 use labraft::{Reply, Request};
-use labtrace::{Collector, LogFilter};
+use labtrace::LogFilter;
 use raftapi::{
     Bytes, Config, Effects, Inspection, Instant, LogIndex, NodeId, Persisted, Raft, Started, Term,
 };
@@ -13,7 +13,6 @@ use serde::{Serialize, Serializer};
 use std::cell::Cell;
 use std::fmt;
 use tester::{Edition, RunSpec, registry};
-use tracing_subscriber::layer::SubscriberExt;
 
 thread_local! {
     static INSPECTS: Cell<u64> = const { Cell::new(0) };
@@ -132,10 +131,7 @@ fn run() -> tester::Outcome {
 }
 
 fn collected(filter: &str) -> (tester::Outcome, Vec<labtrace::Event>) {
-    let collector = Collector::new(LogFilter::parse(filter).unwrap());
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, run);
-    (outcome, collector.take())
+    labtrace::collected(LogFilter::parse(filter).unwrap(), run)
 }
 
 #[test]

@@ -39,7 +39,7 @@ fn the_reference_raft_passes_every_test_under_strict_oracles() {
             for seed in 1..=2 {
                 let outcome = run_strict(test, seed, edition, Bugs::default());
                 assert!(outcome.passed(), "{}", outcome.report().unwrap_or_default());
-                assert!(outcome.strict);
+                assert_eq!(outcome.strict, tester::oracle::OracleSet::ALL);
             }
         }
     }
@@ -81,7 +81,7 @@ const PLANTED: &[Planted] = &[
         test: "TestPersist13C",
         seed: 1,
         edition: Edition::Y2025,
-        check: "oracle:election-safety",
+        check: "oracle:durability",
     },
     Planted {
         bug: Bug::VoteWithoutUpToDateCheck,
@@ -354,8 +354,9 @@ fn run_lens(name: &str, twist: Twist) -> Outcome {
 fn a_raft_without_inspect_runs_and_the_lines_say_what_was_skipped() {
     let outcome = run_lens("TestBasicAgree3B", Twist::Blind);
     assert!(outcome.passed(), "{}", outcome.report().unwrap_or_default());
-    let note = "strict: inspect() returned None: oracle:log-matching and \
-                oracle:stored-on-majority skipped; oracle:election-safety uses state()";
+    let note = "strict: inspect() returned None: oracle:log-matching, \
+                oracle:stored-on-majority, oracle:durability skipped; \
+                oracle:election-safety uses state()";
     assert_eq!(
         outcome.lines.iter().filter(|l| *l == note).count(),
         1,

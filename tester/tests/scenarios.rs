@@ -6,6 +6,7 @@
 
 use raftapi::Raft as _;
 use tester::cargo::EnvConfig;
+use tester::determinism::report::not_reproduced;
 use tester::scenario::{self, format::Scenario, parse, run as scenario_run};
 use tester::seeds::{replay_command, show_seed, test_seed};
 use tester::{Edition, Factory, RunSpec, TestDef, Tester};
@@ -40,8 +41,14 @@ fn every_scenario_file_passes() {
         ran += 1;
         for k in 0..env.seeds {
             let seed = env.seed.wrapping_add(k);
-            let spec = RunSpec::new(test, seed, env.edition).strict(env.strict);
+            let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
             let outcome = tester::run(spec, reference());
+            if let Some(expected) = env
+                .expect_hash
+                .filter(|&h| k == 0 && h != outcome.trace_hash)
+            {
+                eprintln!("{}", not_reproduced(expected, outcome.trace_hash));
+            }
             let picture = tester::vis::after_cargo_run(&vis, spec, &outcome, reference); // #11
             if let Some(report) = outcome.report() {
                 panic!(
@@ -58,7 +65,12 @@ fn every_scenario_file_passes() {
 
 #[test]
 fn a_failure_report_names_the_scenario_and_a_replay_command() {
-    let line = replay_command("scenario/isolate-leader", 0x2a, Edition::Y2025, false);
+    let line = replay_command(
+        "scenario/isolate-leader",
+        0x2a,
+        Edition::Y2025,
+        tester::oracle::OracleSet::NONE,
+    );
     assert!(line.contains("LAB_SCENARIO=isolate-leader"), "{line}");
     assert!(line.contains("LAB_SEED=0x2a"), "{line}");
     assert!(line.contains("--test scenarios"), "{line}");
@@ -231,6 +243,94 @@ fn strict_oracles_and_scenarios_keep_catching_what_the_course_misses() {
             f.check,
             f.message
         );
+        let fine = tester::run(spec, reference());
+        assert!(fine.passed(), "{:?}", fine.report());
+    }
+}
+
+/// (bug, crash-point file, seed, with the five safety oracles (else the
+/// course's checks alone), the check that fails).
+const CRASH_PINNED: [(labraft::Bug, &str, u64, bool, &str); 7] = {
+    use labraft::Bug;
+    [
+        (
+            Bug::TermNotPersisted,
+            "crash-after-append",
+            1,
+            false,
+            "applier",
+        ),
+        (
+            Bug::LogNotPersisted,
+            "crash-after-append",
+            1,
+            false,
+            "applier",
+        ),
+        (
+            Bug::VotedForNotPersisted,
+            "crash-after-vote",
+            22,
+            false,
+            "applier",
+        ),
+        (
+            Bug::VoteGrantNotPersisted,
+            "crash-after-vote",
+            18,
+            false,
+            "applier",
+        ),
+        (
+            Bug::VotedForNotPersisted,
+            "crash-after-vote",
+            1,
+            true,
+            "oracle:election-safety",
+        ),
+        (
+            Bug::VoteGrantNotPersisted,
+            "crash-after-vote",
+            1,
+            true,
+            "oracle:election-safety",
+        ),
+        (
+            Bug::VoteResetInSameTerm,
+            "crash-after-leader",
+            5,
+            true,
+            "oracle:election-safety",
+        ),
+    ]
+};
+
+/// Crash points make persistence bugs visible to the course's own checks
+/// (the applier sees two commands at one index) and to election safety,
+/// without the durability oracle: each pinned run fails so, and the
+/// reference Raft passes it.
+#[test]
+fn crash_points_turn_persistence_bugs_into_violations() {
+    use labraft::{Bugs, Tuning};
+    use tester::oracle::{Oracle, OracleSet};
+    load_all();
+    let safety = Oracle::ALL
+        .into_iter()
+        .filter(|&o| o != Oracle::Durability)
+        .fold(OracleSet::NONE, OracleSet::with);
+    for (bug, stem, seed, with_safety, check) in CRASH_PINNED {
+        let test = tester::registry::find(&format!("scenario/{stem}")).expect("registered");
+        let oracles = if with_safety { safety } else { OracleSet::NONE };
+        let spec = RunSpec::new(test, seed, Edition::Y2025).oracles(oracles);
+        let buggy: Factory<labraft::Raft> = Box::new(move |c, p, o| {
+            labraft::Raft::make_with_bugs(c, p, Tuning::default(), Bugs::from(bug), o)
+        });
+        let failed = tester::run(spec, buggy);
+        let f = failed
+            .result
+            .as_ref()
+            .expect_err(&format!("{bug} escaped {stem} seed {seed}"));
+        assert_eq!(f.check, check, "{bug} in {stem}: {}", f.message);
         let fine = tester::run(spec, reference());
         assert!(fine.passed(), "{:?}", fine.report());
     }

@@ -4,6 +4,7 @@
 use crate::jobs::SeedRange;
 use clap::{Args, Parser, Subcommand};
 use std::fmt;
+use tester::oracle::OracleSet;
 use tester::registry::{self, TestDef, clip};
 use tester::seeds::parse_seed;
 use tester::{Budget, Edition};
@@ -18,9 +19,15 @@ pub struct Cli {
     pub raft: Option<String>,
     /// Strict oracles: check Raft's safety properties after every input
     /// (one leader per term, log matching, applied entries stored on a
-    /// majority, applied values agree, applied index never goes back).
+    /// majority, applied values agree, applied index never goes back, durable
+    /// state equal to a restart's).
     #[arg(long, global = true)]
     pub strict: bool,
+    /// Only these strict oracles, comma-separated: election-safety,
+    /// log-matching, stored-on-majority, applied-agree, apply-monotonic,
+    /// durability.
+    #[arg(long, global = true, value_name = "LIST", value_parser = parse_oracles, conflicts_with = "strict")]
+    pub oracles: Option<OracleSet>,
     /// Load scenario files (`*.toml`) from DIR as tests `scenario/<stem>`
     /// [default: scenarios/, if present].
     #[arg(long, global = true, value_name = "DIR")]
@@ -34,16 +41,17 @@ impl Cli {
     /// Copies the global flags into the subcommand's [`Common`] options.
     pub fn spread_globals(&mut self) {
         let common = match &mut self.command {
-            Command::List { .. } => return,
+            Command::List { .. } | Command::New(_) => return,
             Command::Run(a) => &mut a.common,
             Command::Sweep(a) => &mut a.common,
             Command::Replay(a) => &mut a.common,
             Command::Bench(a) => &mut a.common,
             Command::Worker(a) => &mut a.common,
+            #[cfg(feature = "reference")]
             Command::Mutants(a) => &mut a.common,
             Command::Merge(_) => return,
         };
-        common.strict = self.strict;
+        common.strict = self.oracles.unwrap_or(OracleSet::all_if(self.strict));
     }
 }
 
@@ -65,14 +73,29 @@ pub enum Command {
     /// Measure the simulator's throughput over the suite, by part.
     Bench(BenchArgs),
     /// Run the whole suite against each of labraft's injectable bugs and
-    /// print which tests catch which bug (exit 0 once every run has a result).
+    /// print which tests catch which bug (exit 0 once every run has a result;
+    /// --max-events is capped at 5 000 000, as buggy Rafts may livelock).
+    #[cfg(feature = "reference")]
     Mutants(MutantsArgs),
+    /// Make a student crate: a skeleton Raft, the tests, this command line.
+    New(crate::new::NewArgs),
     /// Combine the `--json` files of a sweep's shards (or of several
     /// sweeps) into one table, failure groups and exit code.
     Merge(MergeArgs),
     /// Internal: run jobs read from stdin, one JSON result line each.
     #[command(hide = true)]
     Worker(WorkerArgs),
+}
+
+impl Command {
+    /// Whether this is `lab mutants` (which exists with the `reference`
+    /// feature only).
+    pub fn is_mutants(&self) -> bool {
+        #[cfg(feature = "reference")]
+        return matches!(self, Command::Mutants(_));
+        #[cfg(not(feature = "reference"))]
+        false
+    }
 }
 
 /// Options shared by every command that runs tests.
@@ -87,9 +110,9 @@ pub struct Common {
     /// Most virtual milliseconds one run may take.
     #[arg(long, default_value_t = Budget::default().max_virtual_ms)]
     pub max_virtual_ms: u64,
-    /// Strict oracles (set from the global `--strict`).
+    /// Strict oracles (set from the global `--strict` or `--oracles`).
     #[arg(skip)]
-    pub strict: bool,
+    pub strict: OracleSet,
 }
 
 impl Common {
@@ -104,7 +127,7 @@ impl Common {
     pub fn spec(&self, test: &'static tester::TestDef, seed: u64) -> tester::RunSpec {
         tester::RunSpec::new(test, seed, self.edition)
             .with_budget(self.budget())
-            .strict(self.strict)
+            .oracles(self.strict)
     }
 }
 
@@ -123,6 +146,12 @@ pub struct RunArgs {
     /// a run over it ends `lab run` as a hang.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -157,6 +186,12 @@ pub struct SweepArgs {
     /// a run over it is a hang and its worker is replaced.
     #[arg(long, default_value_t = 10_000, value_parser = parse_count)]
     pub timeout_ms: u64,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -198,6 +233,16 @@ pub struct ReplayArgs {
     /// debug]. The lab's own events (`lab::*`) are kept unless named.
     #[arg(long, value_name = "FILTER")]
     pub log: Option<String>,
+    /// The trace hash the replayed run had (replay lines carry it): a run
+    /// with another hash did not reproduce, and says so.
+    #[arg(long, value_name = "HASH", value_parser = parse_hash)]
+    pub expect_hash: Option<u64>,
+    /// Run every run twice, the second time in another process with
+    /// another history, and compare them: a run whose two executions
+    /// differ is reported as nondeterministic, with the first event where
+    /// they parted (exit code 5).
+    #[arg(long)]
+    pub check_determinism: bool,
     /// Shared options.
     #[command(flatten)]
     pub common: Common,
@@ -221,6 +266,7 @@ pub struct BenchArgs {
 }
 
 /// `lab mutants`.
+#[cfg(feature = "reference")]
 #[derive(Debug, Args)]
 pub struct MutantsArgs {
     /// Seeds per test, for each bug.
@@ -301,10 +347,23 @@ fn parse_seed_arg(s: &str) -> Result<u64, String> {
     parse_seed(s).map_err(|e| e.to_string())
 }
 
+fn parse_hash(s: &str) -> Result<u64, String> {
+    parse_seed(s).map_err(|_| format!("bad hash '{s}': expected 0x-hex, e.g. 0x1f2e3d4c5b6a7988"))
+}
+
 fn parse_edition(s: &str) -> Result<Edition, String> {
     s.parse::<Edition>().map_err(|e| e.to_string())
 }
 
+fn parse_oracles(s: &str) -> Result<OracleSet, String> {
+    match s.parse::<OracleSet>() {
+        Ok(set) if !set.is_empty() => Ok(set),
+        Ok(_) => Err("name at least one oracle".to_string()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+#[cfg(feature = "reference")]
 fn parse_bug(s: &str) -> Result<labraft::Bug, String> {
     s.parse::<labraft::Bug>().map_err(|e| e.to_string())
 }

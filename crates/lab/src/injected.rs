@@ -38,6 +38,12 @@ const BUGGED: [MakeBugged; Bug::ALL.len()] = [
     bugged::<20>,
     bugged::<21>,
     bugged::<22>,
+    bugged::<23>,
+    bugged::<24>,
+    bugged::<25>,
+    bugged::<26>,
+    bugged::<27>,
+    bugged::<28>,
 ];
 
 fn bugged<const K: usize>() -> Factory<labraft::Raft> {

@@ -7,6 +7,7 @@
 use crate::cli::Usage;
 use crate::record::Job;
 use tester::Edition;
+use tester::oracle::OracleSet;
 use tester::registry::TestDef;
 use tester::seeds::show_seed;
 
@@ -57,7 +58,7 @@ pub struct Jobs {
     total: u64,
     edition: Edition,
     raft: Option<&'static str>,
-    strict: bool,
+    strict: OracleSet,
 }
 
 impl Jobs {
@@ -68,7 +69,7 @@ impl Jobs {
         seeds: SeedRange,
         edition: Edition,
         raft: Option<&'static str>,
-        strict: bool,
+        strict: OracleSet,
     ) -> Result<Jobs, Usage> {
         let total = seeds.count.checked_mul(tests.len() as u64).ok_or_else(|| {
             Usage(format!(
@@ -166,7 +167,8 @@ mod tests {
     #[test]
     fn jobs_come_in_test_then_seed_order_and_the_rest_is_known() {
         let seeds = SeedRange::new(10, 3, names()).unwrap();
-        let mut jobs = Jobs::new(select("3A"), seeds, Edition::Y2025, None, false).unwrap();
+        let mut jobs =
+            Jobs::new(select("3A"), seeds, Edition::Y2025, None, OracleSet::NONE).unwrap();
         assert_eq!(jobs.total(), 9);
         let first: Vec<(&str, u64)> = jobs.by_ref().take(4).map(|j| (j.test, j.seed)).collect();
         assert_eq!(
@@ -198,9 +200,9 @@ mod tests {
     fn huge_selections_are_lazy_or_refused() {
         let all = select("");
         let seeds = SeedRange::new(0, u64::MAX, names()).unwrap();
-        assert!(Jobs::new(all, seeds, Edition::Y2025, None, false).is_err());
+        assert!(Jobs::new(all, seeds, Edition::Y2025, None, OracleSet::NONE).is_err());
         let one = select("TestBackup3B");
-        let mut jobs = Jobs::new(one, seeds, Edition::Y2025, None, false).unwrap();
+        let mut jobs = Jobs::new(one, seeds, Edition::Y2025, None, OracleSet::NONE).unwrap();
         assert_eq!(jobs.total(), u64::MAX);
         assert_eq!(jobs.nth(1_000_000).map(|j| j.seed), Some(1_000_000));
     }

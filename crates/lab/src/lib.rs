@@ -17,11 +17,16 @@
 //!  lab replay TEST --seed S [--columns] [--width N] [--only T,..] [--hide T,..]
 //!                 [--server I] [--log FILTER] [--html FILE] [--perfetto FILE]
 //!      in this process, under labtrace's collector; printed in virtual time
+//!  lab run|sweep|replay ... --check-determinism
+//!      every run twice, the second in another process (a sweep: each pool
+//!      thread's checker worker; run/replay: a child worker); differing
+//!      check hashes: both describe the seed, the first divergent event
 //!  lab [--raft NAME] ...                  one of the binary's variants
 //!  lab bench [FILTER] [--seeds N]         CPU per seed by part, against the
 //!      bare simulator's cost of the same events (labrpc::pingpong)
 //!  lab mutants [--seeds N] [--only BUG]   the suite against each of
 //!      labraft's injected bugs (workers run `--raft bug:NAME`); a table
+//!  lab new PATH [--name N] [--git URL [--rev R]]   a student crate
 //! ```
 //!
 //! # Modules
@@ -38,26 +43,36 @@
 //!   [`merge`]: `merge`, shards' `--json` files read back into one summary.
 //! - [`record`]: one run's result as JSON; [`out`]: output that survives a
 //!   closed pipe; [`invocation`]: the program replay lines name.
+//! - [`check`]: `--check-determinism`: worker and checker pairs, the child
+//!   of `lab run` and `lab replay`, nondeterministic records.
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
-//! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`);
-//!   [`builtin`]: the `lab` binary's (reference, planted, injected bugs).
+//! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`).
 //! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
 //!   run (`run`) or failure signature (`sweep`), under `LAB_VIS`.
-//! - [`planted`]: Rafts with injected bugs, for testing `lab` itself.
-//! - [`injected`]: the reference Raft with one of labraft's catalogued bugs
-//!   (`--raft bug:NAME`); [`mutants`]: `mutants`, the suite against each.
+//! - [`new`](mod@new): `new`, a student crate from `templates/`.
+//!
+//! With the `reference` feature (the default; staff-only, absent from the
+//! student handout and off in a student's crate), the reference Raft
+//! (labraft) and the tools on it:
+//! - `builtin`: the `lab` binary's Rafts (reference, planted, injected bugs);
+//! - `planted`: Rafts with injected bugs, for testing `lab` itself;
+//! - `injected`: the reference Raft with one of labraft's catalogued bugs
+//!   (`--raft bug:NAME`); `mutants`: `mutants`, the suite against each.
+//!
+//! Without it, the `lab` binary has no Raft: `list` and `new` work.
 //!
 //! # Exit codes
 //! 0 every run passed; 1 a check failed; 2 bad usage (before any run); 3 a
 //! Raft panicked (or a worker process died); 4 a run hung (CPU watchdog or
-//! runaway budget); 130 interrupted (SIGINT, SIGTERM). When several kinds
-//! occur the most severe wins: 4 > 3 > 1. `lab mutants` expects failures
+//! runaway budget); 5 nondeterministic (`--check-determinism`: two runs of
+//! one seed differed); 130 interrupted (SIGINT, SIGTERM). When several
+//! kinds occur the most severe wins: 5 > 4 > 3 > 1. `lab mutants` expects failures
 //! (they are what it measures): it exits 0 once every run has a result and
 //! the table is printed, 2 on bad usage.
 //!
 //! # Your own Raft
-//! The `lab` binary runs the reference [`labraft::Raft`]. To run yours, add
-//! `lab` as a dependency and write `src/bin/lab.rs`:
+//! The `lab` binary runs the reference Raft (labraft). To run yours, add
+//! `lab` as a dependency (`default-features = false`) and write `src/bin/lab.rs`:
 //!
 //! ```ignore
 //! fn main() -> std::process::ExitCode {
@@ -72,14 +87,22 @@
 //! name the binary and the variant ([`variants`], [`invocation`]).
 
 pub mod bench;
+#[cfg(feature = "reference")]
 pub mod builtin;
+pub mod check;
 pub mod cli;
+#[cfg(feature = "reference")]
 pub mod injected;
 pub mod invocation;
 pub mod jobs;
 pub mod merge;
+#[cfg(feature = "reference")]
 pub mod mutants;
+pub mod new;
+#[cfg(not(feature = "reference"))]
+mod no_raft;
 pub mod out;
+#[cfg(feature = "reference")]
 pub mod planted;
 pub mod pool;
 pub mod progress;
@@ -109,13 +132,20 @@ pub fn main<R: Raft + 'static>(make: fn() -> Factory<R>) -> ExitCode {
     Lab::new().variant("default", "your Raft", make).run()
 }
 
-/// The `lab` binary: the reference Raft, or another of [`builtin::lab`]'s
+/// The `lab` binary: the reference Raft, or another of `builtin::lab`'s
 /// variants with `--raft NAME` (planted Rafts, `bug:NAME`).
+/// Without the `reference` feature (a student's crate, the handout) it has
+/// no Raft of its own: `list` and `new` work, and the commands that run
+/// tests say to run a crate's own `lab`.
 pub fn main_builtin() -> ExitCode {
-    builtin::lab().run()
+    #[cfg(feature = "reference")]
+    return builtin::lab().run();
+    #[cfg(not(feature = "reference"))]
+    no_raft::main()
 }
 
 /// The reference Raft's factory.
+#[cfg(feature = "reference")]
 pub fn reference() -> Factory<labraft::Raft> {
     Box::new(<labraft::Raft as Raft>::make)
 }
@@ -167,7 +197,9 @@ fn dispatch<R: Raft>(
         Command::Sweep(args) => sweep::main(args, raft),
         Command::Replay(args) => replay::main(args, make, raft),
         Command::Bench(args) => bench::main(args, make, raft),
+        #[cfg(feature = "reference")]
         Command::Mutants(args) => mutants::main(args),
+        Command::New(args) => new::main(args),
         Command::Merge(args) => merge::main(args),
         Command::Worker(args) => {
             let code = worker::main(args, make, raft);

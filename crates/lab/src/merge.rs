@@ -67,6 +67,13 @@ pub fn main(args: &MergeArgs) -> Result<Exit, Usage> {
         out::line("\nfailures by signature (fastest-failing seed first):");
         out::print(groups);
     }
+    let nondeterministic = report::nondeterministic_list(&summary);
+    if !nondeterministic.is_empty() {
+        out::line(
+            "\nnondeterministic runs (two runs of one seed differed; not failures of the Raft's logic):",
+        );
+        out::print(nondeterministic);
+    }
     let skipped = report::skipped_list(&summary);
     if !skipped.is_empty() {
         out::line("\nnot run:");

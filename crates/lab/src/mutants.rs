@@ -6,7 +6,12 @@
 //! panic). One bug at a time, jobs in seed-major order, so `--stop-after F`
 //! can end a bug's runs at the first seed by which it has failed F runs.
 //!
-//! Then one row per bug: caught or not, the tests that caught it, the first
+//! Three passes per bug: the course's 28 tests as the course judges them;
+//! the same tests with the durability oracle alone (only its failures count:
+//! it says which persistence bugs it sees, on how many runs); and every
+//! strict oracle with the scenario files added.
+//!
+//! Then one row per bug and pass: caught or not, the tests that caught it, the first
 //! failing seed and its replay command, the detection rate (failed runs over
 //! runs of the catching tests) and the virtual time to that first failure.
 //! Results are sorted and an early stop is cut at a seed boundary computed
@@ -29,15 +34,55 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant as WallClock};
+use tester::oracle::{DURABILITY, Oracle, OracleSet};
 use tester::registry::{self, Part, TestDef};
 use tester::seeds::show_seed;
 
 /// How many catching tests a table row names; the rest are counted.
 const TESTS_SHOWN: usize = 3;
 
-/// Runs `lab mutants`: for each bug, two passes. The first runs the
-/// course's 28 tests as the course judges them; the second runs them again
-/// with the strict oracles on, plus every loaded scenario file (also strict).
+/// The most simulator events one mutant run may process (`--max-events` is
+/// capped here): a bug that livelocks in zero virtual time (a leader and a
+/// follower rejecting each other at once, forever) is then a runaway after
+/// about a second instead of a wall-clock hang after ten. The reference Raft
+/// needs under 60 000 events in any test (1000 seeds, both editions).
+pub const MUTANT_MAX_EVENTS: u64 = 5_000_000;
+
+/// One pass over a bug: which tests, which oracles, and how its row counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Pass {
+    /// The course's 28 tests as the course judges them.
+    Course,
+    /// The 28 tests with the durability oracle alone; only its failures count.
+    Durability,
+    /// Every strict oracle, the 28 tests and the scenario files.
+    Strict,
+}
+
+impl Pass {
+    const ALL: [Pass; 3] = [Pass::Course, Pass::Durability, Pass::Strict];
+
+    fn name(self) -> &'static str {
+        match self {
+            Pass::Course => "course",
+            Pass::Durability => "durable",
+            Pass::Strict => "strict",
+        }
+    }
+
+    fn oracles(self) -> OracleSet {
+        match self {
+            Pass::Course => OracleSet::NONE,
+            Pass::Durability => Oracle::Durability.into(),
+            Pass::Strict => OracleSet::ALL,
+        }
+    }
+}
+
+/// Runs `lab mutants`: for each bug, three passes. The first runs the
+/// course's 28 tests as the course judges them; the second runs them with
+/// the durability oracle alone and counts only its failures; the third runs
+/// them with every strict oracle on, plus every loaded scenario file.
 pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
     let all = registry::select("");
     let course: Vec<&'static TestDef> = all
@@ -47,8 +92,8 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
         .collect();
     let exe = std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?;
     let bugs = bugs_to_run(args.only);
-    println!(
-        "lab mutants: {} bug(s) x {} course tests (then {} tests with strict oracles and scenario files) x {} seeds from {}, edition {}, stop after {} failed runs{}",
+    crate::out::line(format_args!(
+        "lab mutants: {} bug(s) x {} course tests (then with the durability oracle, then {} tests with strict oracles and scenario files) x {} seeds from {}, edition {}, stop after {} failed runs{}",
         bugs.len(),
         course.len(),
         all.len(),
@@ -57,17 +102,15 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
         args.common.edition,
         args.stop_after,
         if args.stop_after == 0 { " (never)" } else { "" },
-    );
-    let mut course_rows = Vec::with_capacity(bugs.len());
-    let mut strict_rows = Vec::with_capacity(bugs.len());
+    ));
+    let mut rows: [Vec<BugRow>; 3] = Default::default();
     for bug in bugs {
         let raft: &'static str = Box::leak(injected::raft_name(bug).into_boxed_str());
-        for (strict, tests, rows) in [
-            (false, &course, &mut course_rows),
-            (true, &all, &mut strict_rows),
-        ] {
+        for (pass, rows) in Pass::ALL.into_iter().zip(&mut rows) {
+            let tests = if pass == Pass::Strict { &all } else { &course };
             let common = Common {
-                strict,
+                strict: pass.oracles(),
+                max_events: args.common.max_events.min(MUTANT_MAX_EVENTS),
                 ..args.common
             };
             let config = PoolConfig {
@@ -75,40 +118,60 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
                 args: worker_args(&common, Some(raft)),
                 timeout: Duration::from_millis(args.timeout_ms),
                 jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
+                check: false,
             };
             let started = WallClock::now();
-            let records = run_bug(&config, args, tests, raft, strict)
+            let mut records = run_bug(&config, args, tests, raft, common.strict)
                 .map_err(|e| Usage(format!("cannot start a worker: {e}")))?;
+            if pass == Pass::Durability {
+                only_check(&mut records, DURABILITY);
+            }
             let row = BugRow::new(bug, &records);
-            eprintln!(
+            crate::out::status(format_args!(
                 "{:<32} {:<8} {:>6} runs, {:>5} failed, {:>6.1} s",
                 bug.name(),
-                if strict { "strict" } else { "course" },
+                pass.name(),
                 row.runs,
                 row.failed,
                 started.elapsed().as_secs_f64()
-            );
+            ));
             rows.push(row);
         }
     }
-    print!("\n{}", summary(&course_rows, &strict_rows));
+    let [course_rows, durable_rows, strict_rows] = &rows;
+    print!("\n{}", summary(course_rows, durable_rows, strict_rows));
     print!(
         "\nThe course's 28 tests, as the course judges them:\n\n{}",
-        table(&course_rows)
+        table(course_rows)
+    );
+    print!(
+        "\nThe durability oracle alone, the 28 tests (only its failures count):\n\n{}",
+        table(durable_rows)
     );
     print!(
         "\nStrict oracles on, the 28 tests and the scenario files:\n\n{}",
-        table(&strict_rows)
+        table(strict_rows)
     );
-    print!("\n{}", details(&course_rows));
+    print!("\n{}", details(course_rows));
     Ok(Exit::Passed)
 }
 
-/// One line per bug: caught by the course's tests, caught by strict oracles
-/// and scenario files (with the check that caught it first).
-pub fn summary(course: &[BugRow], strict: &[BugRow]) -> String {
+/// Counts as passed every run that did not fail by `check`.
+pub fn only_check(records: &mut [RunRecord], check: &str) {
+    for r in records.iter_mut() {
+        if r.failure.as_ref().is_some_and(|f| f.check != check) {
+            r.passed = true;
+            r.failure = None;
+        }
+    }
+}
+
+/// One line per bug: caught by the course's tests, by the durability
+/// oracle, by strict oracles and scenario files (with the check that caught
+/// it first).
+pub fn summary(course: &[BugRow], durable: &[BugRow], strict: &[BugRow]) -> String {
     let mut out = String::from(
-        "| bug | course's 28 tests | strict oracles + scenario files |\n|---|---|---|\n",
+        "| bug | course's 28 tests | durability oracle | strict oracles + scenario files |\n|---|---|---|---|\n",
     );
     let cell = |row: &BugRow| match &row.first {
         None => format!("no ({} runs)", row.runs),
@@ -119,8 +182,25 @@ pub fn summary(course: &[BugRow], strict: &[BugRow]) -> String {
             f.check
         ),
     };
-    for (c, s) in course.iter().zip(strict) {
-        let _ = writeln!(out, "| {} | {} | {} |", c.bug, cell(c), cell(s));
+    // The test that caught it on the most seeds, the first in the suite's order.
+    let durable_cell = |row: &BugRow| match row.catching.iter().rev().max_by_key(|c| c.failed) {
+        None => format!("no ({} runs)", row.runs),
+        Some(best) => format!(
+            "yes: {}/{} {}",
+            best.failed,
+            best.runs,
+            short_name(&best.test)
+        ),
+    };
+    for ((c, d), s) in course.iter().zip(durable).zip(strict) {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            c.bug,
+            cell(c),
+            durable_cell(d),
+            cell(s)
+        );
     }
     out
 }
@@ -142,7 +222,7 @@ fn run_bug(
     args: &MutantsArgs,
     tests: &[&'static TestDef],
     raft: &'static str,
-    strict: bool,
+    strict: OracleSet,
 ) -> std::io::Result<Vec<RunRecord>> {
     let edition = args.common.edition;
     let jobs: Vec<Job> = (0..args.seeds)
@@ -407,6 +487,8 @@ mod tests {
             virtual_ms: 1000,
             wall_ms: 1.0,
             replay: format!("lab replay {test} --seed {seed} --raft bug:double-vote"),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 
@@ -418,6 +500,32 @@ mod tests {
         assert_eq!(stop_at(&failed, 4), 9);
         assert_eq!(stop_at(&failed, 8), u64::MAX);
         assert_eq!(stop_at(&BTreeMap::new(), 1), u64::MAX);
+    }
+
+    #[test]
+    fn the_durability_column_counts_only_its_oracle() {
+        let mut rs = vec![
+            record("TestReElection3A", 1, Some((FailKind::Oracle, 300))),
+            record("TestReElection3A", 2, Some((FailKind::Check, 700))),
+            record("TestBasicAgree3B", 1, Some((FailKind::Oracle, 300))),
+        ];
+        rs[0].failure.as_mut().unwrap().check = DURABILITY.to_string();
+        rs[2].failure.as_mut().unwrap().check = DURABILITY.to_string();
+        only_check(&mut rs, DURABILITY);
+        assert!(
+            rs[1].passed && rs[1].failure.is_none(),
+            "a course check is no catch"
+        );
+        report::sort(&mut rs);
+        let durable = BugRow::new(Bug::DoubleVote, &rs);
+        assert_eq!(durable.detection(), (2, 3));
+        let none = BugRow::new(Bug::DoubleVote, &rs[1..2]);
+        let none = std::slice::from_ref(&none);
+        let line = summary(none, &[durable], none);
+        assert!(
+            line.contains("| double-vote | no (1 runs) | yes: 1/2 ReElection3A | no (1 runs) |"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -12,6 +12,7 @@
 //! | `slow`         | correct, but burns a fixed amount of CPU in every input    | nothing: passes under any load within its CPU limit |
 //! | `runaway`      | every server asks to be woken at `now`, forever, after 0.5 s | event budget       |
 //! | `flaky`        | a server whose seed draws 1 in 8 claims leadership it lacks | check failure, 1-(7/8)^3 = 1 in 3 runs of a 3-server test |
+//! | `unpersisted-vote` | drops the persist of every RequestVote it grants (saved by a later input) | passes the course's 3A; `--oracles durability` fails it |
 
 use labraft::{Reply, Request};
 use raftapi::{Bytes, Config, Effects, Instant, LogIndex, NodeId, Persisted, Started, Term};
@@ -34,13 +35,15 @@ pub enum Bug {
     Runaway,
     /// Claims leadership on some servers, chosen by their seeds.
     Flaky,
+    /// Grants votes without persisting them.
+    UnpersistedVote,
 }
 
 /// Makes the factory of one planted Raft.
 pub type MakePlanted = fn() -> Factory<Planted>;
 
 /// The planted Rafts by name, as `--raft` spells them.
-pub const PLANTED: [(&str, MakePlanted); 7] = [
+pub const PLANTED: [(&str, MakePlanted); 8] = [
     ("never-leader", || factory(Bug::NeverLeader)),
     ("panic", || factory(Bug::Panic)),
     ("hang", || factory(Bug::Hang)),
@@ -48,6 +51,7 @@ pub const PLANTED: [(&str, MakePlanted); 7] = [
     ("slow", || factory(Bug::Slow)),
     ("runaway", || factory(Bug::Runaway)),
     ("flaky", || factory(Bug::Flaky)),
+    ("unpersisted-vote", || factory(Bug::UnpersistedVote)),
 ];
 
 /// Work done in every input of `Bug::Slow`: a fixed count, not a time, so
@@ -158,7 +162,13 @@ impl raftapi::Raft for Planted {
     ) -> Reply {
         self.maybe_panic(now, "handle_request");
         self.maybe_hang(now);
-        self.inner.handle_request(now, from, request, out)
+        let reply = self.inner.handle_request(now, from, request, out);
+        if self.bug == Bug::UnpersistedVote
+            && matches!(&reply, Reply::RequestVote(r) if r.vote_granted)
+        {
+            out.take_persist();
+        }
+        reply
     }
 
     fn handle_reply(
@@ -189,5 +199,9 @@ impl raftapi::Raft for Planted {
 
     fn persist_bytes(&self) -> usize {
         self.inner.persist_bytes()
+    }
+
+    fn inspect(&self) -> Option<raftapi::Inspection> {
+        self.inner.inspect()
     }
 }

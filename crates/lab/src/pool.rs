@@ -16,9 +16,12 @@
 //! When the feed is interrupted (SIGINT, SIGTERM), every thread kills its
 //! child at once and reports its job as dropped; when it is stopped
 //! (`--fail-fast`), the threads finish their jobs and take no more.
+//!
+//! With `--check-determinism` each thread owns a second child, its
+//! checker, and runs every job on both ([`crate::check`]).
 
 use crate::record::{FailKind, FailureRecord, Job, RunRecord};
-use crate::worker::job_line;
+use crate::worker::{Mode, job_line};
 use std::ffi::OsString;
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::PathBuf;
@@ -45,6 +48,8 @@ pub struct PoolConfig {
     pub timeout: Duration,
     /// Number of workers.
     pub jobs: usize,
+    /// Whether every job also runs on a checker (`--check-determinism`).
+    pub check: bool,
 }
 
 impl PoolConfig {
@@ -126,7 +131,7 @@ impl<I: Iterator<Item = Job>> Feed<I> {
 }
 
 /// How a job ended on a worker.
-enum JobEnd {
+pub(crate) enum JobEnd {
     /// A result; the worker goes on.
     Done(RunRecord),
     /// A result; the worker is gone or must go.
@@ -136,14 +141,14 @@ enum JobEnd {
 }
 
 /// A running worker process.
-struct Worker {
+pub(crate) struct Worker {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<io::Result<String>>,
 }
 
 impl Worker {
-    fn spawn(config: &PoolConfig) -> io::Result<Worker> {
+    pub(crate) fn spawn(config: &PoolConfig) -> io::Result<Worker> {
         let mut command = Command::new(&config.exe);
         command
             .args(&config.args)
@@ -173,12 +178,18 @@ impl Worker {
     }
 
     /// Runs one job, watching the worker's CPU time.
-    fn run(&mut self, job: Job, config: &PoolConfig, interrupt: &AtomicBool) -> JobEnd {
+    pub(crate) fn run(
+        &mut self,
+        job: Job,
+        mode: &Mode,
+        config: &PoolConfig,
+        interrupt: &AtomicBool,
+    ) -> JobEnd {
         let started = WallClock::now();
         let wall_ms = || started.elapsed().as_secs_f64() * 1000.0;
         let sent = self
             .stdin
-            .write_all(job_line(job.test, job.seed).as_bytes())
+            .write_all(job_line(job.test, job.seed, mode).as_bytes())
             .and_then(|()| self.stdin.flush());
         if sent.is_err() {
             return self.died(job, wall_ms());
@@ -218,13 +229,13 @@ impl Worker {
     }
 
     /// Kills the child (if still running) and reaps it.
-    fn kill(&mut self) -> Option<ExitStatus> {
+    pub(crate) fn kill(&mut self) -> Option<ExitStatus> {
         let _ = self.child.kill();
         self.child.wait().ok()
     }
 
     /// Closes stdin so the worker exits, and reaps it.
-    fn close(mut self) {
+    pub(crate) fn close(mut self) {
         drop(self.stdin);
         let _ = self.child.wait();
     }
@@ -358,52 +369,66 @@ pub fn run<I: Iterator<Item = Job> + Send>(
     })
 }
 
-/// One pool thread: one worker at a time, replaced when it hangs or dies.
+/// One pool thread: one worker at a time (and its checker, when checking),
+/// replaced when it hangs or dies.
 fn drive<I: Iterator<Item = Job>>(
     config: &PoolConfig,
     feed: &Feed<I>,
     events: &Sender<Event>,
 ) -> io::Result<()> {
     let mut worker: Option<Worker> = None;
+    let mut checker: Option<Worker> = None;
     while let Some((index, job)) = feed.next() {
         let _ = events.send(Event::Started { index, job });
-        let current = match worker.as_mut() {
-            Some(w) => w,
-            None => match Worker::spawn(config) {
-                Ok(w) => worker.insert(w),
-                Err(e) => {
-                    let _ = events.send(Event::Dropped { index, job });
-                    return Err(e);
-                }
-            },
+        let ended = if config.check {
+            crate::check::run_pair(&mut worker, &mut checker, job, config, &feed.interrupt)
+        } else {
+            run_on(&mut worker, job, &Mode::Plain, config, &feed.interrupt)
         };
-        let event = match current.run(job, config, &feed.interrupt) {
-            JobEnd::Done(record) => Event::Finished { index, record },
-            JobEnd::Replace(record) => {
-                if let Some(mut gone) = worker.take() {
-                    gone.kill();
-                }
-                Event::Finished { index, record }
-            }
-            JobEnd::Dropped => {
-                if let Some(mut gone) = worker.take() {
-                    gone.kill();
-                }
-                Event::Dropped { index, job }
+        let event = match ended {
+            Ok(JobEnd::Done(record) | JobEnd::Replace(record)) => Event::Finished { index, record },
+            Ok(JobEnd::Dropped) => Event::Dropped { index, job },
+            Err(e) => {
+                let _ = events.send(Event::Dropped { index, job });
+                return Err(e);
             }
         };
         if events.send(event).is_err() {
             break;
         }
     }
-    if let Some(mut w) = worker {
+    for w in [worker, checker].into_iter().flatten() {
         if feed.interrupted() {
+            let mut w = w;
             w.kill();
         } else {
             w.close();
         }
     }
     Ok(())
+}
+
+/// Runs `job` on the worker in `slot`, started if there is none; the
+/// worker is killed and the slot emptied when the job says it must go
+/// (a hang, a crash, an interrupt). `Err` if no worker can be started.
+pub(crate) fn run_on(
+    slot: &mut Option<Worker>,
+    job: Job,
+    mode: &Mode,
+    config: &PoolConfig,
+    interrupt: &AtomicBool,
+) -> io::Result<JobEnd> {
+    let worker = match slot.as_mut() {
+        Some(w) => w,
+        None => slot.insert(Worker::spawn(config)?),
+    };
+    let ended = worker.run(job, mode, config, interrupt);
+    if !matches!(ended, JobEnd::Done(_))
+        && let Some(mut gone) = slot.take()
+    {
+        gone.kill();
+    }
+    Ok(ended)
 }
 
 /// Runs `jobs` on worker processes; sends every result on `results` as it

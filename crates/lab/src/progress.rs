@@ -157,7 +157,7 @@ impl Progress {
     pub fn finished(&mut self, index: u64, record: &RunRecord) {
         self.running.remove(&index);
         self.done += 1;
-        self.failed += u64::from(!record.passed);
+        self.failed += u64::from(record.failed());
         let Some(k) = self.tests.iter().position(|t| t.name == record.test) else {
             return;
         };
@@ -165,7 +165,7 @@ impl Progress {
         t.done += 1;
         t.measured += 1;
         t.cost_ms += record.wall_ms;
-        t.failed += u64::from(!record.passed);
+        t.failed += u64::from(record.failed());
         let (done, expected, failed, name) = (t.done, t.expected, t.failed, t.name);
         let eta = self.eta_text();
         match &mut self.display {

@@ -2,7 +2,9 @@
 //! `--json` writes, and what the tables are made from.
 
 use serde::{Deserialize, Serialize};
+use tester::determinism::Nondeterminism;
 use tester::failure::Kind;
+use tester::oracle::OracleSet;
 use tester::seeds::show_seed;
 use tester::watchdog::{Expiry, ExpiryKind};
 use tester::{Edition, Outcome};
@@ -101,6 +103,13 @@ pub struct RunRecord {
     pub wall_ms: f64,
     /// The command that replays it.
     pub replay: String,
+    /// The check hash, when determinism was checked (`--check-determinism`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub check_hash: Option<u64>,
+    /// Set when two runs of this seed differed: the run is then neither
+    /// passed nor failed, but nondeterministic (see [`tester::determinism`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nondeterministic: Option<Box<Nondeterminism>>,
 }
 
 impl RunRecord {
@@ -122,13 +131,16 @@ impl RunRecord {
             events: outcome.events,
             virtual_ms: outcome.virtual_ms,
             wall_ms,
-            replay: replay_command(
+            replay: replay_command_expecting(
                 outcome.test,
                 outcome.seed,
                 outcome.edition,
                 raft,
                 outcome.strict,
+                Some(outcome.trace_hash),
             ),
+            check_hash: outcome.check.as_ref().map(|c| c.hash),
+            nondeterministic: None,
         }
     }
 
@@ -147,6 +159,8 @@ impl RunRecord {
             events: 0,
             wall_ms,
             replay: job.replay(),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 
@@ -166,8 +180,47 @@ impl RunRecord {
         RunRecord::lost(job, failure, wall_ms)
     }
 
-    /// The failure line printed when it happens.
+    /// Whether it failed (a nondeterministic run did not fail: it has no
+    /// verdict).
+    pub fn failed(&self) -> bool {
+        self.failure.is_some()
+    }
+
+    /// `TestX seed=0x2a edition=2026`.
+    pub fn run_name(&self) -> String {
+        format!(
+            "{} seed={} edition={}",
+            self.test,
+            show_seed(self.seed),
+            self.edition
+        )
+    }
+
+    /// How the run ended, in words: `passed`, or its failure.
+    pub fn ended(&self) -> String {
+        match &self.failure {
+            None => "passed".to_string(),
+            Some(f) => format!(
+                "{} in {} {}: {}",
+                f.kind.describe(),
+                f.check,
+                f.when(),
+                f.message
+            ),
+        }
+    }
+
+    /// The failure line printed when it happens; for a nondeterministic
+    /// run, its first divergent event in one line.
     pub fn failure_line(&self) -> Option<String> {
+        if let Some(n) = &self.nondeterministic {
+            return Some(format!(
+                "NONDETERMINISTIC {}: two runs of the same seed differed: {}\n  replay: {}",
+                self.run_name(),
+                n.headline(),
+                crate::report::checked_replay(self)
+            ));
+        }
         let f = self.failure.as_ref()?;
         Some(format!(
             "FAIL {} seed={} edition={} {}: {} in {}: {}\n  replay: {}",
@@ -194,8 +247,8 @@ pub struct Job {
     pub edition: Edition,
     /// The planted Raft, if any (only for replay commands).
     pub raft: Option<&'static str>,
-    /// Whether the strict oracles run (only for replay commands).
-    pub strict: bool,
+    /// Which strict oracles run (only for replay commands).
+    pub strict: OracleSet,
 }
 
 impl Job {
@@ -205,15 +258,28 @@ impl Job {
     }
 }
 
-/// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E [--strict]
-/// [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
+/// `PROGRAM [--scenarios DIR] replay TEST --seed S --edition E
+/// [--strict | --oracles LIST] [--raft NAME]`: what replays a run of this binary, `PROGRAM` and the
 /// scenario directory as [`crate::invocation`] finds them.
 pub fn replay_command(
     test: &str,
     seed: u64,
     edition: Edition,
     raft: Option<&str>,
-    strict: bool,
+    strict: OracleSet,
+) -> String {
+    replay_command_expecting(test, seed, edition, raft, strict, None)
+}
+
+/// [`replay_command`] with `--expect-hash H` after the edition: the trace
+/// hash of the run it replays, so that a replay that differs says so.
+pub fn replay_command_expecting(
+    test: &str,
+    seed: u64,
+    edition: Edition,
+    raft: Option<&str>,
+    strict: OracleSet,
+    trace_hash: Option<u64>,
 ) -> String {
     let mut line = format!(
         "{}{} replay {test} --seed {} --edition {edition}",
@@ -221,9 +287,10 @@ pub fn replay_command(
         crate::invocation::scenarios_flag(test),
         show_seed(seed)
     );
-    if strict {
-        line.push_str(" --strict");
+    if let Some(hash) = trace_hash {
+        line.push_str(&format!(" --expect-hash {hash:#018x}"));
     }
+    line.push_str(&strict.flag_arg());
     if let Some(name) = raft {
         line.push_str(" --raft ");
         line.push_str(name);
@@ -255,6 +322,8 @@ pub mod testing {
             virtual_ms: 1000,
             wall_ms: 2.0,
             replay: format!("lab replay {test} --seed {seed}"),
+            check_hash: None,
+            nondeterministic: None,
         }
     }
 }

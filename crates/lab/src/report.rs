@@ -6,6 +6,7 @@ use crate::record::{FailKind, RunRecord};
 use crate::summary::{Summary, TestTotals, test_position};
 use std::fmt::Write as _;
 use std::process::ExitCode;
+use tester::determinism::CAUSES;
 use tester::seeds::show_seed;
 
 /// The exit codes of `lab`.
@@ -23,6 +24,9 @@ pub enum Exit {
     /// A run hung: a watchdog (CPU limit, no progress) or the runaway
     /// budget stopped it.
     Hung = 4,
+    /// Two runs of one seed differed (`--check-determinism`): nothing the
+    /// others say can be trusted to replay, so it outranks them.
+    Nondeterministic = 5,
     /// SIGINT or SIGTERM stopped the sweep (128 + SIGINT, as shells do).
     Interrupted = 130,
 }
@@ -43,8 +47,12 @@ pub fn exit_of(kind: FailKind) -> Exit {
 }
 
 /// The exit code of a set of results: the most severe class present, in the
-/// order hang (4) > panic (3) > check failure (1) > passed (0).
+/// order nondeterministic (5) > hang (4) > panic (3) > check failure (1) >
+/// passed (0).
 pub fn exit_code(summary: &Summary) -> Exit {
+    if summary.nondeterministic_runs() > 0 {
+        return Exit::Nondeterministic;
+    }
     summary.kinds().map(exit_of).max().unwrap_or(Exit::Passed)
 }
 
@@ -53,10 +61,17 @@ pub fn sort(records: &mut [RunRecord]) {
     records.sort_by_key(|r| (test_position(&r.test), r.seed));
 }
 
-/// The closing line: `N passed, N failed` (`, N skipped` when some runs did
-/// not run).
+/// The closing line: `N passed, N failed` (`, N nondeterministic` when
+/// determinism was checked, `, N skipped` when some runs did not run).
 pub fn totals_line(summary: &Summary) -> String {
     let mut line = format!("{} passed, {} failed", summary.passed(), summary.failed());
+    if summary.checked_runs() > 0 {
+        let _ = write!(
+            line,
+            ", {} nondeterministic",
+            summary.nondeterministic_runs()
+        );
+    }
     if summary.skipped_runs() > 0 {
         let _ = write!(line, ", {} skipped", summary.skipped_runs());
     }
@@ -90,6 +105,13 @@ fn columns(summary: &Summary) -> Vec<Column> {
             cell: |t| t.runs.to_string(),
         },
     ];
+    if summary.checked_runs() > 0 {
+        columns.push(Column {
+            title: "nondet",
+            width: 6,
+            cell: |t| t.nondeterministic.to_string(),
+        });
+    }
     if summary.skipped_runs() > 0 {
         columns.push(Column {
             title: "skipped",
@@ -110,8 +132,8 @@ fn columns(summary: &Summary) -> Vec<Column> {
     columns
 }
 
-/// One row per test: failed, total (finished), skipped (if any), mean
-/// virtual seconds, mean wall ms. The name column is as wide as the longest
+/// One row per test: failed, total (finished), nondet (when checked),
+/// skipped (if any), mean virtual seconds, mean wall ms. The name column is as wide as the longest
 /// name (scenario names run long).
 pub fn table(summary: &Summary) -> String {
     let width = summary
@@ -167,6 +189,45 @@ pub fn failure_groups(summary: &Summary) -> String {
         let _ = writeln!(out, "  fastest replay: {}", group.fastest[0].replay);
     }
     out
+}
+
+/// The nondeterministic runs, by test: the lowest seed's report in full
+/// (both verdicts, the first divergent event, the events agreed before it),
+/// the others' first divergent event, then what usually causes it. Empty
+/// if none.
+pub fn nondeterministic_list(summary: &Summary) -> String {
+    let mut out = String::new();
+    for group in summary.nondeterministic() {
+        let _ = writeln!(out, "{}: {} nondeterministic", group.test, group.count);
+        for (k, r) in group.kept.iter().enumerate() {
+            let n = r
+                .nondeterministic
+                .as_ref()
+                .expect("kept runs are nondeterministic");
+            if k == 0 {
+                let _ = writeln!(out, "  seed={}:", show_seed(r.seed));
+                for line in n.details().lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+                let _ = writeln!(out, "    replay: {}", checked_replay(r));
+            } else {
+                let _ = writeln!(out, "  seed={}: {}", show_seed(r.seed), n.headline());
+            }
+        }
+        let shown = group.kept.len() as u64;
+        if group.count > shown {
+            let _ = writeln!(out, "  ... and {} more", group.count - shown);
+        }
+    }
+    if !out.is_empty() {
+        let _ = writeln!(out, "{CAUSES}.");
+    }
+    out
+}
+
+/// A nondeterministic run's replay line, checking again.
+pub fn checked_replay(r: &RunRecord) -> String {
+    format!("{} --check-determinism", r.replay)
 }
 
 /// The runs not run, one line per range of seeds. Empty if none.

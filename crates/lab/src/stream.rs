@@ -4,7 +4,9 @@
 //! closing fields (counts, the runs not run, whether it was interrupted)
 //! are written at the end, also after SIGINT or SIGTERM. The document has
 //! the shape `--json` always had (`filter`, `edition`, `from`, `seeds`,
-//! `shard`, `passed`, `failed`, `results`), with `results` in (test, seed)
+//! `shard`, `passed`, `failed`, `results`, and `nondeterministic`; a run
+//! checked with `--check-determinism` has its `check_hash`, and a
+//! nondeterministic one its `nondeterministic` finding), with `results` in (test, seed)
 //! order for any `--jobs`; a sweep killed outright (SIGKILL) leaves every
 //! run written so far, without the closing fields.
 
@@ -39,6 +41,8 @@ pub struct Trailer<'a> {
     pub passed: u64,
     /// Runs failed.
     pub failed: u64,
+    /// Runs whose two executions differed (`--check-determinism`).
+    pub nondeterministic: u64,
     /// Runs this file was to hold (this shard's).
     pub runs: u64,
     /// Runs not run (`--fail-fast`, an interrupt).
@@ -97,6 +101,7 @@ impl JsonOut {
         let trailer = Trailer {
             passed: summary.passed(),
             failed: summary.failed(),
+            nondeterministic: summary.nondeterministic_runs(),
             runs,
             skipped_runs: summary.skipped_runs(),
             skipped: summary.skipped(),

@@ -26,6 +26,10 @@ pub struct TestTotals {
     pub failed: u64,
     /// Runs not run (`--fail-fast`, an interrupt).
     pub skipped: u64,
+    /// Runs checked for determinism (`--check-determinism`).
+    pub checked: u64,
+    /// Runs whose two executions differed (neither passed nor failed).
+    pub nondeterministic: u64,
     /// Sum of the runs' virtual ms.
     pub virtual_ms: u128,
     /// Sum of the runs' wall ms.
@@ -58,6 +62,21 @@ pub struct Signature {
     pub fastest: Vec<RunRecord>,
 }
 
+/// How many nondeterministic runs of a test are kept (the lowest seeds).
+pub const NONDETERMINISTIC_KEPT: usize = 3;
+
+/// The nondeterministic runs of one test: never grouped with its failures,
+/// whatever either run's verdict was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nondeterministic {
+    /// The test.
+    pub test: String,
+    /// How many of its runs were nondeterministic.
+    pub count: u64,
+    /// The lowest seeds' runs, at most [`NONDETERMINISTIC_KEPT`].
+    pub kept: Vec<RunRecord>,
+}
+
 /// Runs of one test that did not run: seeds `from .. from + count`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Skipped {
@@ -74,6 +93,7 @@ pub struct Skipped {
 pub struct Summary {
     tests: BTreeMap<(usize, String), TestTotals>,
     signatures: BTreeMap<(usize, String, String), Signature>,
+    nondeterministic: BTreeMap<(usize, String), Nondeterministic>,
     skipped: Vec<Skipped>,
     kinds: BTreeSet<FailKind>,
     passed: u64,
@@ -91,9 +111,15 @@ impl Summary {
         let position = test_position(&r.test);
         let totals = self.totals(position, &r.test);
         totals.runs += 1;
-        totals.failed += u64::from(!r.passed);
         totals.virtual_ms += u128::from(r.virtual_ms);
         totals.wall_ms += r.wall_ms;
+        totals.checked += u64::from(r.check_hash.is_some() || r.nondeterministic.is_some());
+        if r.nondeterministic.is_some() {
+            totals.nondeterministic += 1;
+            self.add_nondeterministic(position, r);
+            return;
+        }
+        totals.failed += u64::from(!r.passed);
         let Some(f) = &r.failure else {
             self.passed += 1;
             return;
@@ -113,6 +139,24 @@ impl Summary {
         if at < FASTEST_KEPT {
             signature.fastest.insert(at, r.clone());
             signature.fastest.truncate(FASTEST_KEPT);
+        }
+    }
+
+    fn add_nondeterministic(&mut self, position: usize, r: &RunRecord) {
+        let key = (position, r.test.clone());
+        let group = self
+            .nondeterministic
+            .entry(key)
+            .or_insert_with(|| Nondeterministic {
+                test: r.test.clone(),
+                count: 0,
+                kept: Vec::new(),
+            });
+        group.count += 1;
+        let at = group.kept.partition_point(|x| x.seed <= r.seed);
+        if at < NONDETERMINISTIC_KEPT {
+            group.kept.insert(at, r.clone());
+            group.kept.truncate(NONDETERMINISTIC_KEPT);
         }
     }
 
@@ -155,6 +199,21 @@ impl Summary {
         self.signatures.values()
     }
 
+    /// The nondeterministic runs, by test in suite order.
+    pub fn nondeterministic(&self) -> impl Iterator<Item = &Nondeterministic> {
+        self.nondeterministic.values()
+    }
+
+    /// How many runs were nondeterministic.
+    pub fn nondeterministic_runs(&self) -> u64 {
+        self.nondeterministic.values().map(|n| n.count).sum()
+    }
+
+    /// How many runs were checked for determinism.
+    pub fn checked_runs(&self) -> u64 {
+        self.tests.values().map(|t| t.checked).sum()
+    }
+
     /// The runs not run, as ranges in the order they were skipped.
     pub fn skipped(&self) -> &[Skipped] {
         &self.skipped
@@ -177,7 +236,7 @@ impl Summary {
 
     /// Runs finished.
     pub fn finished(&self) -> u64 {
-        self.passed + self.failed
+        self.passed + self.failed + self.nondeterministic_runs()
     }
 
     /// Runs not run.

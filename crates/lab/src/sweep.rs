@@ -72,6 +72,7 @@ pub fn main(args: &SweepArgs, raft: Option<&'static str>) -> Result<Exit, Usage>
         args: worker_args(&args.common, raft),
         timeout: Duration::from_millis(args.timeout_ms),
         jobs: args.jobs.map_or_else(default_jobs, |j| j as usize),
+        check: args.check_determinism,
     };
     let mut progress = Progress::new(&tests, seeds.count);
     let ended = drive(
@@ -121,9 +122,7 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
     ] {
         out.push(arg.into());
     }
-    if c.strict {
-        out.push("--strict".into());
-    }
+    out.extend(c.strict.flag_arg().split_whitespace().map(OsString::from));
     out
 }
 
@@ -209,6 +208,13 @@ fn print_end(
     if !groups.is_empty() {
         out::line("\nfailures by signature (fastest-failing seed first):");
         out::print(groups);
+    }
+    let nondeterministic = report::nondeterministic_list(summary);
+    if !nondeterministic.is_empty() {
+        out::line(
+            "\nnondeterministic runs (two runs of one seed differed; not failures of the Raft's logic):",
+        );
+        out::print(nondeterministic);
     }
     let skipped = report::skipped_list(summary);
     if !skipped.is_empty() {

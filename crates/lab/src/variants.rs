@@ -93,6 +93,7 @@ impl Lab {
     }
 
     /// Offers `lab mutants` (it runs labraft's injected bugs as variants).
+    #[cfg(feature = "reference")]
     pub(crate) fn with_mutants(mut self) -> Lab {
         self.mutants = true;
         self
@@ -122,7 +123,7 @@ impl Lab {
     }
 
     fn run_cli(&self, cli: &Cli) -> Result<Exit, Usage> {
-        let mutants = matches!(cli.command, Command::Mutants(_));
+        let mutants = cli.command.is_mutants();
         if mutants && !self.mutants {
             return Err(Usage(
                 "mutants is only known to the built-in lab binary".into(),

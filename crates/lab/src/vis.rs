@@ -169,7 +169,7 @@ pub fn after_sweep(
             seed: &seed,
             edition: &edition,
             raft,
-            strict: common.strict,
+            strict: !common.strict.is_empty(),
         };
         let path = vis.path_for(&name, "html");
         let result = replay_child(common, raft, r, &path, timeout);
@@ -216,9 +216,7 @@ fn replay_child(
     if let Some(dir) = tester::scenario::loaded_dir() {
         cmd.arg("--scenarios").arg(dir);
     }
-    if common.strict {
-        cmd.arg("--strict");
-    }
+    cmd.args(common.strict.flag_arg().split_whitespace());
     cmd.args([
         "replay",
         &r.test,

@@ -1,7 +1,7 @@
 //! The worker: the child side of a sweep. `lab worker` reads jobs on stdin,
-//! one `TEST SEED` line each, runs each with [`tester::run`] and writes one
-//! JSON [`RunRecord`] line per job on stdout, flushed, before reading the
-//! next. It prints nothing else: panics are caught by the runner and the
+//! one `TEST SEED [MODE]` line each ([`Mode`]), runs each with
+//! [`tester::run`] and writes one JSON [`RunRecord`] line per job on
+//! stdout, flushed, before reading the next. It prints nothing else: panics are caught by the runner and the
 //! panic hook is silenced, and tracing is off.
 //!
 //! Each run is watched ([`tester::watchdog`]): past `--timeout-ms` of CPU
@@ -14,6 +14,7 @@ use crate::cli::WorkerArgs;
 use crate::record::{Job, RunRecord};
 use raftapi::Raft;
 use std::io::{self, BufRead, Write};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant as WallClock};
 use tester::watchdog::{OnExpiry, Watchdog};
@@ -29,9 +30,30 @@ pub fn quiet_panics() {
     std::panic::set_hook(Box::new(|_| {}));
 }
 
-/// One job line: `TEST SEED`.
-pub fn job_line(test: &str, seed: u64) -> String {
-    format!("{test} {seed}\n")
+/// How a worker runs a job: the third word of its line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// A plain run (no third word).
+    Plain,
+    /// With the check hash (`check`); `warm` (`check-warm`): first run the
+    /// job once, unreported, so that this process's history differs from
+    /// the other side's (see [`crate::check`]).
+    Check {
+        /// Run it once before.
+        warm: bool,
+    },
+    /// In describe mode, the events written to the file (`describe PATH`).
+    Describe(PathBuf),
+}
+
+/// One job line: `TEST SEED [MODE]`.
+pub fn job_line(test: &str, seed: u64, mode: &Mode) -> String {
+    match mode {
+        Mode::Plain => format!("{test} {seed}\n"),
+        Mode::Check { warm: false } => format!("{test} {seed} check\n"),
+        Mode::Check { warm: true } => format!("{test} {seed} check-warm\n"),
+        Mode::Describe(path) => format!("{test} {seed} describe {}\n", path.display()),
+    }
 }
 
 /// Runs one test on one seed in this process and times it.
@@ -58,7 +80,7 @@ pub fn main<R: Raft>(
     let watchdog = Watchdog::new(Duration::from_millis(args.timeout_ms));
     for line in io::stdin().lock().lines() {
         let Ok(line) = line else { break };
-        let Some((name, seed)) = parse_job(&line) else {
+        let Some((name, seed, mode)) = parse_job(&line) else {
             eprintln!("lab worker: bad job line '{line}'");
             return ExitCode::from(2);
         };
@@ -74,12 +96,44 @@ pub fn main<R: Raft>(
             raft,
             strict: spec.strict,
         };
-        let (_, record) = watchdog.watch(report_hang(job), || run_one(spec, make, raft));
+        let watched = |run: &dyn Fn() -> RunRecord| watchdog.watch(report_hang(job), run);
+        let record = match &mode {
+            Mode::Plain => watched(&|| run_one(spec, make, raft).1),
+            Mode::Check { warm } => {
+                if *warm {
+                    watched(&|| run_one(spec.checked(true), make, raft).1);
+                }
+                watched(&|| run_one(spec.checked(true), make, raft).1)
+            }
+            Mode::Describe(path) => watched(&|| describe_one(job, make, path)),
+        };
         if !send(&record) {
             break; // the parent went away
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Runs `job` in describe mode into `path` (see
+/// [`tester::determinism::describe`]); its record, with the check hash.
+pub fn describe_one<R: Raft>(job: Job, make: fn() -> Factory<R>, path: &Path) -> RunRecord {
+    let started = WallClock::now();
+    let test = registry::find(job.test).expect("a job names a registered test");
+    let spec = RunSpec::new(test, job.seed, job.edition).oracles(job.strict);
+    let outcome = tester::determinism::describe(spec, make(), path);
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match outcome {
+        Ok(outcome) => RunRecord::from_outcome(&outcome, wall_ms, job.raft),
+        Err(e) => {
+            let failure = crate::record::FailureRecord {
+                kind: crate::record::FailKind::Crash,
+                check: "describe".into(),
+                message: format!("cannot write the events: {e}"),
+                virtual_ms: 0,
+            };
+            RunRecord::lost(job, failure, wall_ms)
+        }
+    }
 }
 
 /// Writes one record line, flushed; false if stdout is closed.
@@ -117,7 +171,37 @@ fn exit_with_parent() {
     }
 }
 
-fn parse_job(line: &str) -> Option<(&str, u64)> {
-    let (name, seed) = line.trim().split_once(' ')?;
-    Some((name, seed.parse().ok()?))
+fn parse_job(line: &str) -> Option<(&str, u64, Mode)> {
+    let mut words = line.trim_end_matches(['\n', '\r']).splitn(4, ' ');
+    let name = words.next()?;
+    let seed = words.next()?.parse().ok()?;
+    let mode = match (words.next(), words.next()) {
+        (None, None) => Mode::Plain,
+        (Some("check"), None) => Mode::Check { warm: false },
+        (Some("check-warm"), None) => Mode::Check { warm: true },
+        (Some("describe"), Some(path)) => Mode::Describe(path.into()),
+        _ => return None,
+    };
+    Some((name, seed, mode))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn job_lines_parse_back_with_their_mode() {
+        let modes = [
+            Mode::Plain,
+            Mode::Check { warm: false },
+            Mode::Check { warm: true },
+            Mode::Describe("/tmp/a dir/x.tsv".into()),
+        ];
+        for mode in modes {
+            let line = job_line("scenario/swarm", 7, &mode);
+            assert_eq!(parse_job(&line), Some(("scenario/swarm", 7, mode)));
+        }
+        assert_eq!(parse_job("TestX 3 bogus"), None);
+        assert_eq!(parse_job("TestX three"), None);
+    }
 }

@@ -1,11 +1,16 @@
 //! The `lab` binary, run as a user runs it: bad input, planted failures and
 //! their replay commands, isolation of panics and hangs, `--json`,
 //! determinism across `--jobs`, and byte-identical replays. 3A only.
+//!
+//! Runs the built-in binary on the reference and planted Rafts: with the
+//! `reference` feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 use serde_json::Value;
 
 mod common;
-use common::{lab, stderr, stdout};
+use common::{lab, replay_args, stderr, stdout};
 
 /// A temporary file path unique to this test.
 fn temp(name: &str) -> std::path::PathBuf {
@@ -50,7 +55,7 @@ fn list_shows_parts_networks_and_aliases() {
         .lines()
         .find(|l| l.contains("TestSnapshotAllCrash3D"))
         .unwrap();
-    assert!(all_crash.contains("reliable in 2024, unreliable in 2025"));
+    assert!(all_crash.contains("reliable in 2024, unreliable after"));
     assert!(all_crash.contains("snapshot"));
     assert_eq!(stdout(&lab(&["list", "2A"])), stdout(&lab(&["list", "3A"])));
 }
@@ -100,6 +105,17 @@ fn a_planted_failure_replays_as_printed() {
     assert_eq!(run.status.code(), Some(1));
     assert!(stdout(&run).contains(message));
     assert!(stdout(&run).ends_with("0 passed, 1 failed\n"));
+    // Its one replay line reproduces the planted Raft: cargo test would run
+    // the crate's own.
+    let text = stdout(&run);
+    let replays: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("replay: ") || l.trim_start().starts_with("or: "))
+        .collect();
+    assert_eq!(replays.len(), 1, "{text}");
+    assert!(replays[0].ends_with(" --raft flaky"), "{text}");
+    let replayed = lab(&replay_args(replays[0]));
+    assert!(stdout(&replayed).contains(message), "{}", stdout(&replayed));
 }
 
 #[test]
@@ -251,4 +267,68 @@ fn replays_are_byte_identical() {
     );
     assert!(out.contains(" vote "), "raft events shown");
     assert!(out.ends_with("PASSED\n"));
+}
+
+#[test]
+fn oracles_run_alone_and_their_failures_replay() {
+    // The planted Raft grants votes without persisting them: the course's
+    // 3A sees nothing, the durability oracle alone fails it on every seed.
+    let raft = ["--raft", "unpersisted-vote"];
+    let plain = lab(&[
+        &raft[..],
+        &["sweep", "TestInitialElection3A", "--seeds", "2"],
+    ]
+    .concat());
+    assert_eq!(plain.status.code(), Some(0), "{}", stdout(&plain));
+    let args = [
+        &raft[..],
+        &[
+            "--oracles",
+            "durability",
+            "sweep",
+            "TestInitialElection3A",
+            "--seeds",
+            "2",
+        ],
+    ]
+    .concat();
+    let out = lab(&args);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(text.ends_with("0 passed, 2 failed\n"), "{text}");
+    assert!(
+        text.contains("oracle failed in oracle:durability: S"),
+        "{text}"
+    );
+    assert!(
+        text.contains(", but a restart from its persisted state would "),
+        "{text}"
+    );
+    let replay = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("fastest replay: "))
+        .expect("a replay line");
+    assert!(
+        replay.ends_with(" --oracles durability --raft unpersisted-vote"),
+        "{replay}"
+    );
+    let replayed = lab(&replay_args(replay));
+    assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
+    assert!(stdout(&replayed).contains("oracle:durability"));
+}
+
+#[test]
+fn oracle_lists_are_checked_before_any_work() {
+    for args in [
+        &["--oracles", "yes", "list"][..],
+        &["--oracles", "", "list"][..],
+        &["--strict", "--oracles", "durability", "list"][..],
+    ] {
+        let out = lab(args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
+    let out = lab(&["--oracles", "yes", "list"]);
+    assert!(stderr(&out).contains("durability"), "names the oracles");
 }

@@ -3,6 +3,11 @@
 //! empty selections, looping, blocked and slow Rafts (planted ones, which
 //! wrap the reference Raft from outside labraft), `--fail-fast`, shards
 //! merged, and scenario files past their limits.
+//!
+//! Runs the built-in binary on the reference and planted Rafts: with the
+//! `reference` feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read};

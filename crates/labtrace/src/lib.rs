@@ -25,6 +25,8 @@
 //!   target, level, topic, message, fields).
 //! - [`collect`]: [`Collector`], the layer; [`LogFilter`], the
 //!   `RUST_LOG`-style filter of a Raft's own events.
+//! - [`listen`]: [`collected`], one thread's events collected safely while
+//!   other threads run unobserved.
 //! - [`render`]: the text of a replay.
 //! - [`summary`]: lazy, truncated `Debug` summaries and RPC kinds.
 //!
@@ -47,10 +49,12 @@
 
 pub mod collect;
 pub mod event;
+pub mod listen;
 pub mod render;
 pub mod summary;
 pub mod vocab;
 
 pub use collect::{BadFilter, Collector, LogFilter};
 pub use event::{Event, Source, Value};
+pub use listen::collected;
 pub use render::Style;

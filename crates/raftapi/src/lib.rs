@@ -48,6 +48,41 @@
 //!   concatenation of shared pieces), and [`BytesBuilder`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
 //! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
+//! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
+//!   [`Config::seed`], so that the same run seed replays the same run.
+//!
+//! # Determinism: the rules a Raft must keep
+//!
+//! The lab replays a run from its seed, groups a sweep's failures and
+//! merges shards, all on one promise: the same seed gives the same run.
+//! The driver keeps its side (virtual time, seeded faults, one thread); a
+//! Raft must keep these rules:
+//!
+//! - no iteration over a `HashMap` or `HashSet` with std's default hasher
+//!   (its keys are random in every process): use `BTreeMap`, `BTreeSet` or
+//!   a `Vec`; lookups alone are fine;
+//! - no `thread_rng()`, `rand::rng()`, `rand::random()` or any other OS
+//!   randomness: draw from [`Config::seed`], this incarnation's own seed;
+//! - no clocks (`std::time::Instant::now()`, `SystemTime`): time is the
+//!   `now` argument of each input;
+//! - no threads, nothing that waits;
+//! - no state in a `static` that survives from one run to the next (a
+//!   counter of servers made, a cache): many runs share one process.
+//!
+//! The easy path is the deterministic one: own a generator seeded with
+//! [`Config::seed`] (the crate's `rng::Rng`, a small SplitMix64) and draw
+//! every timeout from it:
+//!
+//! ```ignore
+//! use raftapi::rng::Rng;
+//! // in make():
+//! let mut rng = Rng::new(config.seed);
+//! let election_timeout_ms = rng.in_range(300..600);
+//! ```
+//!
+//! `LAB_CHECK_DETERMINISM=1 cargo test` (or `lab ... --check-determinism`)
+//! runs every seed a second time in another process and names the first
+//! event where the two runs parted.
 //!
 //! # Seeing what your Raft does
 //!
@@ -108,6 +143,7 @@
 pub mod bytes;
 pub mod effects;
 pub mod inspect;
+pub mod rng;
 pub mod types;
 
 pub use bytes::BytesBuilder;
@@ -129,6 +165,7 @@ pub struct Config {
     pub peers: usize,
     /// The seed of this incarnation's own random stream. A restarted server
     /// gets a fresh seed; the same run seed always gives the same one.
+    /// Draw from it with [`rng::Rng::new`]`(seed)`.
     pub seed: u64,
     /// The virtual time at which the server is made.
     pub now: Instant,

@@ -10,7 +10,7 @@ use raftapi::ApplyMsg;
 
 /// Builds two copies of a server with `setup` (without bugs), turns `bug` on
 /// in the second, drives `input` into both, and returns (without, with).
-fn without_and_with<T>(
+pub(super) fn without_and_with<T>(
     bug: Bug,
     setup: impl Fn() -> Node,
     input: impl Fn(&mut Node) -> T,

@@ -5,6 +5,7 @@
 
 mod append;
 mod bugs;
+mod bugs_reported;
 mod election;
 mod leader;
 mod persist;

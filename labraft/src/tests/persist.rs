@@ -61,3 +61,34 @@ fn persist_bytes_reports_the_last_raft_state_saved() {
     node.request(0, append(1, 0, (2, 1), entries(3, &[1]), 0));
     assert!(node.raft.persist_bytes() > saved);
 }
+
+#[test]
+fn a_restored_log_caches_the_encodings_a_built_one_would() {
+    // Reference: labraft's own persistence: the cache a restart copies from
+    // the persisted bytes is what encoding each entry again would give.
+    use crate::log::{Log, encoded_len};
+    for command in [0usize, 1, 127, 128, 16_383, 16_384] {
+        let entry = Entry {
+            term: Term(u64::MAX),
+            command: Bytes::from(vec![7u8; command]),
+        };
+        let encoding = raftapi::codec::encode(&entry).unwrap();
+        assert_eq!(encoded_len(&entry), encoding.len(), "{command} bytes");
+    }
+    let mut node = follower_with_log(2, &[1, 1, 2]);
+    node.snapshot(0, "none"); // ignored: nothing applied
+    node.request(0, append(300, 0, (3, 2), entries(4, &[300]), 0));
+    let persisted = node.persisted();
+    let state = crate::durable::decode_state(&persisted.raft_state);
+    let built = Log::new(state.snapshot_index, state.snapshot_term, state.log.clone());
+    let restored = Log::restored(
+        state.snapshot_index,
+        state.snapshot_term,
+        state.log,
+        &persisted.raft_state,
+    );
+    assert_eq!(restored.encoded_entries(), built.encoded_entries());
+    assert_eq!(restored.last_index(), LogIndex(4));
+    let restarted = Node::restart(1, 3, persisted, node.now);
+    assert_eq!(restarted.view().log_terms, node.view().log_terms);
+}

@@ -11,7 +11,7 @@ impl<R: Raft> Tester<R> {
     /// (a call on a disabled end fails; its reverse may still work). Every
     /// live server counts as connected afterwards.
     pub fn set_links(&mut self, allowed: impl Fn(usize, usize) -> bool) {
-        self.sim.record_external(5, 0);
+        self.record_external(5, 0);
         for i in 0..self.n {
             self.connected[i] = self.is_up(i);
             for j in 0..self.n {
@@ -25,8 +25,7 @@ impl<R: Raft> Tester<R> {
 
     /// Adds `ms` of delay to requests on the current end `i -> j`.
     pub fn set_link_delay(&mut self, i: usize, j: usize, ms: u64) {
-        self.sim
-            .record_external(6, (i * self.n + j) as u64 ^ ms << 16);
+        self.record_external(6, (i * self.n + j) as u64 ^ ms << 16);
         if let Some(end) = self.end_names[i][j] {
             self.sim.set_end_delay(end, ms);
         }

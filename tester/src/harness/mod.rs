@@ -5,9 +5,12 @@
 //! - `mod.rs`: the state, `make`, sleeping (running the world), budgets.
 //! - `wiring.rs`: connect, disconnect, crash, start, shutdown, restart.
 //! - `links.rs`: one-way links, the fault model, clogged links (scenarios).
+//! - `crash_points.rs`: crash a server right after a kind of output
+//!   (scenarios' `[[crash_point]]`).
 //! - `world.rs`: the simulator's outputs turned into Raft inputs, and the
 //!   Raft's effects performed in the raftapi order.
 
+mod crash_points;
 mod links;
 mod wiring;
 mod world;
@@ -16,6 +19,7 @@ use crate::applier::Records;
 use crate::edition::Edition;
 use crate::failure::{Check, Failure, Kind};
 use crate::tasks::Task;
+pub use crash_points::{CrashPoint, Output};
 use labrpc::{EndId, Sim, SimRng, Time};
 use raftapi::{Config, Effects, Persisted, Raft};
 
@@ -72,6 +76,9 @@ pub(crate) struct Node<R> {
     /// `wake_at`: a later `wake_at` does not re-arm (that would push a timer
     /// per AppendEntries); the early timer re-arms itself instead.
     pub(crate) armed_at: Option<Time>,
+    /// The live incarnation's `Config` (the durability oracle's shadows
+    /// are made with it).
+    pub(crate) config: Option<Config>,
 }
 
 /// Who owns an end: the caller (server and incarnation) and the callee.
@@ -134,6 +141,10 @@ pub struct Tester<R: Raft> {
     pub(crate) oracles: Option<crate::oracle::Oracles>,
     /// What the observation events need to remember (`crate::observe`).
     pub(crate) observer: crate::observe::Observer,
+    /// The determinism check's recorder, when on (`set_check`).
+    pub(crate) check: Option<Box<crate::determinism::Recorder>>,
+    /// The crash points, when installed (`set_crash_points`).
+    pub(crate) crash_points: Option<crash_points::CrashPoints>,
 }
 
 impl<R: Raft> Tester<R> {
@@ -157,6 +168,7 @@ impl<R: Raft> Tester<R> {
                     wake_generation: 0,
                     wake_at: None,
                     armed_at: None,
+                    config: None,
                 })
                 .collect(),
             connected: vec![false; n],
@@ -179,6 +191,8 @@ impl<R: Raft> Tester<R> {
             began: None,
             oracles: None,
             observer: crate::observe::Observer::new(n),
+            check: None,
+            crash_points: None,
         };
         match edition {
             Edition::Y2024 => {
@@ -292,7 +306,8 @@ impl<R: Raft> Tester<R> {
     }
 
     /// Sleeps `ms` of virtual time: the world runs meanwhile. Fails if any
-    /// check failed meanwhile (an applier, a background `one`).
+    /// check failed meanwhile (an applier, a background `one`). With crash
+    /// points installed it ends early when one crashes a server.
     pub fn sleep(&mut self, ms: u64) -> Check {
         let deadline = self.sim.now() + ms;
         self.run_until(deadline)
@@ -304,6 +319,10 @@ impl<R: Raft> Tester<R> {
         while let Some(out) = self.sim.step_until(deadline) {
             crate::watchdog::note_reached(self.sim.now().0);
             self.on_output(out);
+            if self.crash_points_flush() {
+                // Early: the driver restarts the server after its delay.
+                return self.failed();
+            }
             self.failed()?;
             self.check_budget()?;
         }

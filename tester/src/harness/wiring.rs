@@ -16,7 +16,7 @@ impl<R: Raft> Tester<R> {
     /// the ends from, every connected server (i included).
     pub fn connect(&mut self, i: usize) {
         self.connected[i] = true;
-        self.sim.record_external(1, i as u64);
+        self.record_external(1, i as u64);
         for j in 0..self.n {
             if self.connected[j] {
                 if let Some(end) = self.end_names[i][j] {
@@ -34,7 +34,7 @@ impl<R: Raft> Tester<R> {
     /// from and to i.
     pub fn disconnect(&mut self, i: usize) {
         self.connected[i] = false;
-        self.sim.record_external(2, i as u64);
+        self.record_external(2, i as u64);
         for j in 0..self.n {
             if let Some(end) = self.end_names[i][j] {
                 self.sim.enable(end, false);
@@ -60,7 +60,7 @@ impl<R: Raft> Tester<R> {
     pub fn crash1(&mut self, i: usize) {
         self.disconnect(i);
         self.sim.delete_server(ServerName(i));
-        self.sim.record_external(3, i as u64);
+        self.record_external(3, i as u64);
         self.nodes[i].wake_at = None;
         self.nodes[i].armed_at = None;
         self.nodes[i].wake_generation += 1;
@@ -213,12 +213,13 @@ impl<R: Raft> Tester<R> {
                 .seed_for(&[i as u64, u64::from(incarnation)]),
             now: Instant(self.sim.now().0),
         };
-        self.sim.record_external(4, i as u64);
+        self.record_external(4, i as u64);
         self.mark_restart(i, incarnation);
         let _input = self.input_span(i, labtrace::vocab::input::MAKE);
         let mut fx = self.take_effects();
         let raft = (self.factory)(config, self.saved[i].clone(), &mut fx);
         self.nodes[i].raft = Some(raft);
+        self.nodes[i].config = Some(config);
         self.perform(i, fx, None);
         self.sim.add_server(ServerName(i));
     }

@@ -28,6 +28,7 @@ impl<R: Raft> Tester<R> {
                 let i = name.0;
                 let _input = self.input_span(i, input::REQUEST);
                 self.observe_recv(i, from, call);
+                self.check_request(i, from, call);
                 let mut fx = self.take_effects();
                 let raft = self.nodes[i]
                     .raft
@@ -52,6 +53,7 @@ impl<R: Raft> Tester<R> {
                     .then(|| self.input_span(owner.from, input::REPLY))
                     .flatten();
                 self.observe_resolved(owner, call, &request, &reply, sent_at);
+                self.check_resolved(owner, call, &request, &reply, live);
                 if !live {
                     return;
                 }
@@ -63,6 +65,7 @@ impl<R: Raft> Tester<R> {
             Output::Timer { key } if key & NODE_TIMER != 0 => {
                 let i = ((key & !NODE_TIMER) >> NODE_SHIFT) as usize;
                 let generation = key & ((1 << NODE_SHIFT) - 1);
+                self.check_timer(Some(i), key);
                 let node = &mut self.nodes[i];
                 if node.wake_generation != generation {
                     return; // superseded by an earlier timer
@@ -82,7 +85,10 @@ impl<R: Raft> Tester<R> {
                 raft.tick(now, &mut fx);
                 self.perform(i, fx, None);
             }
-            Output::Timer { key } => self.run_task(key as usize),
+            Output::Timer { key } => {
+                self.check_timer(None, key);
+                self.run_task(key as usize);
+            }
         }
     }
 
@@ -94,14 +100,22 @@ impl<R: Raft> Tester<R> {
         mut fx: Box<Effects<R::Request>>,
         reply: Option<(CallId, R::Reply)>,
     ) {
-        self.oracle_observe(i);
         self.observe_effects(i, &fx);
+        self.check_effects(i, &fx);
+        // Nothing recorded, nothing answered: the input showed nothing to
+        // anyone, and the oracles may look at it with the server's next one.
+        let quiet = reply.is_none() && fx.is_empty();
         if let Some(p) = fx.take_persist() {
             self.saved[i].raft_state = p.raft_state;
             self.saved[i].snapshot = p.snapshot;
         }
+        // After the persist: the durability oracle compares with it.
+        self.oracle_observe(i, quiet);
+        self.crash_point_observe(i, &fx, reply.is_some(), quiet);
         if let Some((call, reply)) = reply {
+            let said = self.check_answer_text(&reply);
             self.sim.complete(call, reply);
+            self.check_answer(i, call, said);
         }
         for (to, request) in fx.drain_calls() {
             assert!(
@@ -113,6 +127,7 @@ impl<R: Raft> Tester<R> {
             let end = self.end_names[i][to.0].expect("a live server has ends");
             let call = self.sim.call(end, request);
             self.observe_send(i, to.0, call);
+            self.check_call(i, to.0, call);
         }
         if let Some(at) = fx.take_wake() {
             let at = Time(at.0);
@@ -132,6 +147,7 @@ impl<R: Raft> Tester<R> {
         self.return_effects(fx);
         for msg in applies.drain(..) {
             self.observe_apply(&msg);
+            self.check_apply(i, &msg);
             self.apply(i, msg);
         }
         self.apply_buffer = applies;
@@ -152,11 +168,14 @@ impl<R: Raft> Tester<R> {
         self.nodes[i].raft.as_ref()?;
         let _input = self.input_span(i, input::START);
         let shown = self.start_shown(&command);
+        let checked = self.check_command(&command);
         let mut fx = self.take_effects();
         let raft = self.nodes[i].raft.as_mut().expect("checked above");
         let started = raft.start(now, command, &mut fx);
         self.mark_start(i, shown, started);
+        self.check_start(i, checked, started);
         self.perform(i, fx, None);
+        let _ = self.crash_points_flush();
         started
     }
 

@@ -14,9 +14,8 @@ use crate::cargo::BadEnv;
 use crate::harness::Factory;
 use crate::runner::{Outcome, RunSpec, run};
 use crate::seeds::show_seed;
-use labtrace::{Collector, LogFilter, render};
+use labtrace::{LogFilter, render};
 use raftapi::Raft;
-use tracing_subscriber::layer::SubscriberExt;
 
 /// The variable holding the filter; unset, nothing is collected.
 pub const LOG_VAR: &str = "LAB_LOG";
@@ -62,9 +61,7 @@ pub fn run_logged<R: Raft>(
     let Some(log) = log else {
         return (run(spec, factory), None);
     };
-    let collector = Collector::new(log.filter.clone());
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || run(spec, factory));
+    let (outcome, events) = labtrace::collected(log.filter.clone(), || run(spec, factory));
     if outcome.passed() && !log.all_runs {
         return (outcome, None);
     }
@@ -74,7 +71,7 @@ pub fn run_logged<R: Raft>(
         show_seed(outcome.seed),
         outcome.edition
     );
-    let events = render::render(&collector.take(), &render::Style::lines(spec.test.servers));
+    let events = render::render(&events, &render::Style::lines(spec.test.servers));
     (outcome, Some(header + &events))
 }
 

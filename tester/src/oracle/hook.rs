@@ -1,24 +1,30 @@
-//! The harness's side of the oracles: [`Tester::set_strict`] and the three
-//! calls the harness makes (after an input, on an apply, on a crash). A
-//! violation fails the run with [`Kind::Oracle`] at the current virtual time.
+//! The harness's side of the oracles: [`Tester::set_oracles`] and the three
+//! calls the harness makes (after an input and its persist, on an apply, on
+//! a crash). A violation fails the run with [`Kind::Oracle`] at the current
+//! virtual time.
 
-use super::{Oracles, Violation};
+use super::{OracleSet, Oracles, Violation, durability};
 use crate::failure::{Failure, Kind};
 use crate::harness::Tester;
 use raftapi::{ApplyMsg, Raft};
 
 impl<R: Raft> Tester<R> {
-    /// Turns the strict oracles on or off. Turning them on observes every
-    /// live server at once, so calling it right after [`Tester::new`] misses
-    /// nothing of the servers' making.
+    /// Turns every strict oracle on, or all off.
     pub fn set_strict(&mut self, strict: bool) {
-        if !strict {
+        self.set_oracles(OracleSet::all_if(strict));
+    }
+
+    /// Runs the `selected` strict oracles (none: off). Turning them on
+    /// observes every live server at once, so calling it right after
+    /// [`Tester::new`] misses nothing of the servers' making.
+    pub fn set_oracles(&mut self, selected: OracleSet) {
+        if selected.is_empty() {
             self.oracles = None;
             return;
         }
-        self.oracles = Some(Oracles::new(self.n));
+        self.oracles = Some(Oracles::new(self.n, selected));
         for i in 0..self.n {
-            self.oracle_observe(i);
+            self.oracle_observe(i, false);
         }
     }
 
@@ -27,15 +33,31 @@ impl<R: Raft> Tester<R> {
         self.oracles.is_some()
     }
 
-    /// After server i handled an input (its effects recorded).
-    pub(crate) fn oracle_observe(&mut self, i: usize) {
+    /// After server i handled an input and its persist was stored. A
+    /// `quiet` input (no effect, no reply) that left `state()` as it was is
+    /// looked at with the server's next input instead: whatever it changed
+    /// was shown to no one, and `inspect()` copies the whole log.
+    pub(crate) fn oracle_observe(&mut self, i: usize, quiet: bool) {
         let Some(oracles) = self.oracles.as_mut() else {
             return;
         };
-        let Some(raft) = self.nodes[i].raft.as_ref() else {
+        let node = &self.nodes[i];
+        let Some(raft) = node.raft.as_ref() else {
             return;
         };
-        let result = oracles.observe(i, self.nodes[i].incarnation, raft);
+        if quiet && oracles.state_unchanged(i, node.incarnation, raft.state()) {
+            return;
+        }
+        let mut result = oracles.observe(i, node.incarnation, raft);
+        if result.is_ok()
+            && oracles.wants_durability()
+            && let Some(config) = node.config
+        {
+            let make = &*self.factory;
+            result = oracles.check_durability(i, &self.saved[i], |persisted| {
+                durability::restore(make, config, persisted)
+            });
+        }
         self.oracle_done(result);
     }
 

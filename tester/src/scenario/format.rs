@@ -42,6 +42,9 @@ pub struct Scenario {
     /// Seeded fault generators.
     #[serde(default, rename = "generator", skip_serializing_if = "Vec::is_empty")]
     pub generators: Vec<Spanned<Generator>>,
+    /// Crashes right after a kind of output (see [`super::crash_point`]).
+    #[serde(default, rename = "crash_point", skip_serializing_if = "Vec::is_empty")]
+    pub crash_points: Vec<Spanned<super::crash_point::CrashPoint>>,
     /// Present in a swarm file: the ranges the seed draws from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub swarm: Option<Swarm>,

@@ -10,8 +10,10 @@
 //!
 //! - [`format`](mod@format): the serde types; [`parse`]: loading with file:line errors;
 //!   [`limits`]: the bounds on size, nesting, durations and counts;
+//!   [`crash_point`]: `[[crash_point]]`, crashes right after a kind of output;
 //! - [`run`]: the executor; [`swarm`]: drawing a concrete scenario.
 
+pub mod crash_point;
 pub mod format;
 pub mod limits;
 pub mod parse;

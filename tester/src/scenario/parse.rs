@@ -184,6 +184,10 @@ fn check(s: &Scenario) -> Result<(), Bad> {
         check_generator(g.get_ref(), n)
             .map_err(|(f, m)| (format!("generator[{k}].{f}"), Some(g.span()), m))?;
     }
+    for (k, c) in s.crash_points.iter().enumerate() {
+        super::crash_point::check(c.get_ref(), n, s.duration_ms)
+            .map_err(|(f, m)| (format!("crash_point[{k}].{f}"), Some(c.span()), m))?;
+    }
     Ok(())
 }
 

@@ -84,9 +84,11 @@ pub fn execute<R: Raft>(s: &Scenario, drew: Option<&str>, t: &mut Tester<R>) -> 
     }
     t.begin(&format!("Scenario {}", s.name));
     let mut run = Run::new(s, n, t.now().0);
+    install_crash_points(s, &run, t);
     let mut next_check = CHECK_EVERY_MS;
     loop {
         let now = t.now().0 - run.t0;
+        run.restart_crashed(t);
         run.fire_due(t, now)?;
         if now >= next_check {
             run.check_pending(t)?;
@@ -96,6 +98,7 @@ pub fn execute<R: Raft>(s: &Scenario, drew: Option<&str>, t: &mut Tester<R>) -> 
             break;
         }
         let next = run.next_due().min(next_check).min(s.duration_ms);
+        let next = next.min(t.next_crash_restart().map_or(u64::MAX, |at| at.0 - run.t0));
         t.sleep(next.max(now + 1) - now)?;
     }
     liveness(s, &mut run, t)?;
@@ -110,6 +113,7 @@ pub fn execute<R: Raft>(s: &Scenario, drew: Option<&str>, t: &mut Tester<R>) -> 
 /// Heals everything, then requires a leader within `liveness_ms` and a fresh
 /// command applied on a majority (`one`).
 fn liveness<R: Raft>(s: &Scenario, run: &mut Run, t: &mut Tester<R>) -> Check {
+    t.set_crash_points(&[]);
     t.set_reliable(true);
     t.set_long_reordering(false);
     t.set_fault_model(FaultModel::default());
@@ -153,7 +157,27 @@ fn liveness<R: Raft>(s: &Scenario, run: &mut Run, t: &mut Tester<R>) -> Check {
     run.check_pending(t)
 }
 
+/// Installs the file's `[[crash_point]]`s (none: nothing changes).
+fn install_crash_points<R: Raft>(s: &Scenario, run: &Run, t: &mut Tester<R>) {
+    let points: Vec<_> = s
+        .crash_points
+        .iter()
+        .map(|c| super::crash_point::to_point(c.get_ref(), run.n, Time(run.t0), s.duration_ms))
+        .collect();
+    t.set_crash_points(&points);
+}
+
 impl Run {
+    /// Restarts the servers a crash point crashed, once their delay is over
+    /// (unless an event restarted them first).
+    fn restart_crashed<R: Raft>(&mut self, t: &mut Tester<R>) {
+        for i in t.take_due_restarts() {
+            if !t.is_up(i) {
+                self.restart(t, i);
+            }
+        }
+    }
+
     fn new(s: &Scenario, n: usize, t0: u64) -> Run {
         let mut timeline = Vec::new();
         for e in &s.events {

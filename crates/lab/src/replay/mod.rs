@@ -9,13 +9,15 @@
 
 pub mod render;
 
+use crate::check::ChildCheck;
 use crate::cli::{self, ReplayArgs, Usage};
-use crate::report::{Exit, exit_of};
-use crate::worker::quiet_panics;
-use labtrace::{Collector, Event, LogFilter, Style, vocab};
+use crate::record::{Job, RunRecord};
+use crate::report::{Exit, checked_replay, exit_of};
+use crate::worker::{describe_one, quiet_panics};
+use labtrace::{Event, LogFilter, Style, vocab};
 use raftapi::Raft;
+use tester::determinism::report::not_reproduced;
 use tester::{Factory, Outcome, RunSpec};
-use tracing_subscriber::layer::SubscriberExt;
 
 /// The variable `--log` defaults to (as for `cargo test`).
 pub const LOG_VAR: &str = tester::observe::logging::LOG_VAR;
@@ -27,17 +29,14 @@ pub fn collect<R: Raft>(
     factory: Factory<R>,
     filter: LogFilter,
 ) -> (Outcome, Vec<Event>) {
-    let collector = Collector::new(filter);
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let outcome = tracing::subscriber::with_default(subscriber, || tester::run(spec, factory));
-    (outcome, collector.take())
+    labtrace::collected(filter, || tester::run(spec, factory))
 }
 
 /// `lab replay TEST --seed S`.
 pub fn main<R: Raft>(
     args: &ReplayArgs,
     make: fn() -> Factory<R>,
-    raft: Option<&str>,
+    raft: Option<&'static str>,
 ) -> Result<Exit, Usage> {
     let test = cli::find(&args.test)?;
     if let Some(i) = args.server.filter(|&i| i >= test.servers) {
@@ -51,8 +50,15 @@ pub fn main<R: Raft>(
     vocab::check_topics(&args.hide).map_err(|e| Usage(format!("--hide: {e}")))?;
     let filter = log_filter(args.log.as_deref())?;
     let pictures = crate::vis::ReplayPictures::new(args)?; // #11
+    let checker = args
+        .check_determinism
+        .then(|| ChildCheck::new(&args.common, raft, CHECK_TIMEOUT))
+        .transpose()?;
     quiet_panics();
-    let spec = args.common.spec(test, args.seed);
+    let spec = args
+        .common
+        .spec(test, args.seed)
+        .checked(args.check_determinism);
     let (outcome, events) = collect(spec, make(), filter);
     let style = Style {
         columns: args.columns,
@@ -67,12 +73,57 @@ pub fn main<R: Raft>(
     crate::out::print(labtrace::render::render(&events, &style));
     crate::out::print(render::footer(&outcome, raft));
     crate::out::print(pictures.write(&spec, &outcome, &events, raft)?); // #11
-    Ok(outcome
+    if let Some(expected) = args.expect_hash.filter(|&h| h != outcome.trace_hash) {
+        crate::out::status(not_reproduced(expected, outcome.trace_hash));
+    }
+    let verdict = outcome
         .result
         .as_ref()
         .err()
-        .map_or(Exit::Passed, |f| exit_of(f.kind.into())))
+        .map_or(Exit::Passed, |f| exit_of(f.kind.into()));
+    Ok(match checker {
+        Some(checker) => check_against_child(checker, &outcome, spec, make, raft, verdict),
+        None => verdict,
+    })
 }
+
+/// `--check-determinism`: the replayed run against a child's; prints the
+/// report if they differ (exit 5), else says they agree (the verdict's
+/// exit code).
+fn check_against_child<R: Raft>(
+    mut checker: ChildCheck,
+    outcome: &Outcome,
+    spec: RunSpec,
+    make: fn() -> Factory<R>,
+    raft: Option<&'static str>,
+    verdict: Exit,
+) -> Exit {
+    let job = Job {
+        test: spec.test.name,
+        seed: spec.seed,
+        edition: spec.edition,
+        raft,
+        strict: spec.strict,
+    };
+    let record = RunRecord::from_outcome(outcome, 0.0, raft);
+    let record = checker.check(record, job, |path| describe_one(job, make, path));
+    checker.close();
+    match &record.nondeterministic {
+        Some(n) => {
+            crate::out::print(n.report(&record.run_name(), &checked_replay(&record)) + "\n");
+            Exit::Nondeterministic
+        }
+        None => {
+            crate::out::line(
+                "deterministic: a second run in another process had the same check hash",
+            );
+            verdict
+        }
+    }
+}
+
+/// The CPU limit of the second run of `lab replay --check-determinism`.
+const CHECK_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// `--log`, else `$LAB_LOG`, else the default; a bad one is a usage error.
 fn log_filter(flag: Option<&str>) -> Result<LogFilter, Usage> {

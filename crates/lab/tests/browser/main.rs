@@ -13,6 +13,11 @@
 //! Chromium and playwright-core come from `scripts/install-browser-deps`
 //! (`make test` runs it). Without them this test fails, saying so; set
 //! `LAB_BROWSER=skip` to skip it knowingly.
+//!
+//! Runs the reference Raft and its injected bugs: with the `reference`
+//! feature only (staff-only: not in `make handout`).
+
+#![cfg(feature = "reference")]
 
 #[path = "../common/mod.rs"]
 mod common;
