@@ -56,7 +56,7 @@ mutants:
 	cargo build --release -p lab --locked
 	target/release/lab mutants --seeds $(MUTANT_SEEDS)
 
-# The trace-hash contract: both editions swept on COMPARE_SEEDS seeds (28
+# The trace-hash contract: the three editions swept on COMPARE_SEEDS seeds (28
 # tests + scenario files), every run compared with BASELINE/sweep-<edition>.json
 # (made by `make baseline BASELINE=DIR` on the commit to compare against):
 # trace hashes, event counts and verdicts must be identical.
@@ -65,16 +65,19 @@ baseline:
 	@test -n "$(BASELINE)" || { echo "usage: make baseline BASELINE=DIR"; exit 2; }
 	cargo build --release -p lab --locked
 	mkdir -p $(BASELINE)
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2026 --json $(BASELINE)/sweep-2026.json > $(BASELINE)/sweep-2026.log
 	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json $(BASELINE)/sweep-2025.json > $(BASELINE)/sweep-2025.log
 	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json $(BASELINE)/sweep-2024.json > $(BASELINE)/sweep-2024.log
 
 compare-sweeps:
-	@test -n "$(BASELINE)" || { echo "usage: make compare-sweeps BASELINE=DIR (with sweep-2024.json, sweep-2025.json)"; exit 2; }
+	@test -n "$(BASELINE)" || { echo "usage: make compare-sweeps BASELINE=DIR (with sweep-2024.json, sweep-2025.json, sweep-2026.json)"; exit 2; }
 	cargo build --release -p lab --locked
+	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2026 --json target/compare-2026.json > target/compare-2026.log
 	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2025 --json target/compare-2025.json > target/compare-2025.log
 	-target/release/lab sweep "" --seeds $(COMPARE_SEEDS) --edition 2024 --json target/compare-2024.json > target/compare-2024.log
 	target/release/compare-sweeps $(BASELINE)/sweep-2025.json target/compare-2025.json
 	target/release/compare-sweeps $(BASELINE)/sweep-2024.json target/compare-2024.json
+	target/release/compare-sweeps $(BASELINE)/sweep-2026.json target/compare-2026.json
 
 # What a student gets, without the reference Raft (labraft): raftapi,
 # labcodec, labrpc, tester, lab (with `lab new` and its starter crate), the

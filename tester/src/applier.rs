@@ -9,6 +9,7 @@
 //! (`IngestLog`), and stores apply errors instead of failing at once: the
 //! next `nCommitted` fails with the stored text.
 
+use crate::agreement::Agreement;
 use crate::cmd::show;
 use crate::edition::Edition;
 use crate::harness::Tester;
@@ -17,30 +18,133 @@ use raftapi::{ApplyMsg, Bytes, Instant, LogIndex, Raft};
 /// The course's `SnapShotInterval`: snapshot after every 10 applied entries.
 pub const SNAPSHOT_INTERVAL: u64 = 10;
 
-/// A map of applied commands by index (index 0 is always absent).
-type AppliedLog = Vec<Option<Bytes>>;
-
-fn log_get(log: &AppliedLog, index: u64) -> Option<&Bytes> {
-    log.get(index as usize)?.as_ref()
+/// A map of applied commands by index (index 0 is always absent), with
+/// the snapshot encoding of a prefix of it kept as the map grows: the
+/// applier hands Raft the encoding of the whole map every ten entries, and
+/// re-encoding it each time is what the course does but costs O(length).
+#[derive(Debug, Default)]
+pub(crate) struct AppliedLog {
+    commands: Vec<Option<Bytes>>,
+    /// The postcard encoding (an option tag, then the byte string) of the
+    /// commands at 0..ends.len(), one after the other.
+    encoded: Vec<u8>,
+    /// `ends[k]`: where the encoding of the command at k ends.
+    ends: Vec<usize>,
 }
 
-fn log_set(log: &mut AppliedLog, index: u64, command: Bytes) {
-    if log.len() <= index as usize {
-        log.resize(index as usize + 1, None);
+impl Clone for AppliedLog {
+    /// The commands only: the copy encodes its own prefix when asked.
+    fn clone(&self) -> AppliedLog {
+        AppliedLog::from(self.commands.clone())
     }
-    log[index as usize] = Some(command);
+}
+
+impl From<Vec<Option<Bytes>>> for AppliedLog {
+    fn from(commands: Vec<Option<Bytes>>) -> AppliedLog {
+        AppliedLog {
+            commands,
+            encoded: Vec::new(),
+            ends: Vec::new(),
+        }
+    }
+}
+
+impl std::ops::Deref for AppliedLog {
+    type Target = [Option<Bytes>];
+    fn deref(&self) -> &[Option<Bytes>] {
+        &self.commands
+    }
+}
+
+impl AppliedLog {
+    fn get(&self, index: u64) -> Option<&Bytes> {
+        self.commands.get(index as usize)?.as_ref()
+    }
+
+    fn set(&mut self, index: u64, command: Bytes) {
+        let k = index as usize;
+        if k < self.ends.len() {
+            self.forget_encoding_from(k);
+        }
+        if self.commands.len() == k {
+            self.commands.push(Some(command));
+            return;
+        }
+        if self.commands.len() < k {
+            self.commands.resize(k + 1, None);
+        }
+        self.commands[k] = Some(command);
+    }
+
+    fn clear(&mut self) {
+        self.commands.clear();
+        self.forget_encoding_from(0);
+    }
+
+    /// Takes over `old`'s kept encoding where it still holds: for the
+    /// indexes below `first_difference` (all of them when `None`), this map
+    /// holds what `old` held.
+    fn adopt_encoding(&mut self, old: AppliedLog, first_difference: Option<usize>) {
+        self.encoded = old.encoded;
+        self.ends = old.ends;
+        self.forget_encoding_from(first_difference.unwrap_or(usize::MAX).min(self.ends.len()));
+    }
+
+    fn forget_encoding_from(&mut self, k: usize) {
+        self.ends.truncate(k);
+        self.encoded
+            .truncate(self.ends.last().copied().unwrap_or(0));
+    }
+
+    /// The encoding of the commands at 0..=index as postcard writes a
+    /// `Vec<Option<Bytes>>`'s elements (absent ones as `None`).
+    fn encoded_through(&mut self, index: u64) -> &[u8] {
+        let through = index as usize;
+        for k in self.ends.len()..=through {
+            match self.commands.get(k) {
+                Some(Some(command)) => {
+                    self.encoded.push(1);
+                    labcodec::put_bytes(command, &mut self.encoded);
+                }
+                _ => self.encoded.push(0),
+            }
+            self.ends.push(self.encoded.len());
+        }
+        &self.encoded[..self.ends[through]]
+    }
 }
 
 /// A snapshot as the applier encodes it: the index, then the commands at
 /// 0..=index. `None` if the bytes do not decode as that.
+/// Read by hand ([`labcodec::Reader`]: what postcard's `decode` of `(u64,
+/// Vec<Option<Bytes>>)` reads and rejects, without serde), because every
+/// restart and every installed snapshot decodes one.
 fn decode_snapshot(snapshot: &[u8]) -> Option<(u64, AppliedLog)> {
-    labcodec::decode::<(u64, AppliedLog)>(snapshot).ok()
+    let mut reader = labcodec::Reader::new(snapshot);
+    let index = reader.varint()?;
+    let len = reader.varint()?;
+    // Postcard's Vec grows as elements decode; a bogus length fails on the
+    // first missing element, before this reserves more than the bytes hold.
+    let mut commands = Vec::with_capacity((len as usize).min(snapshot.len()));
+    for _ in 0..len {
+        let command = match reader.option_tag()? {
+            false => None,
+            true => Some(Bytes::from(reader.bytes()?)),
+        };
+        commands.push(command);
+    }
+    reader
+        .is_empty()
+        .then(|| (index, AppliedLog::from(commands)))
 }
 
 /// What each server has applied (the course's `logs[i]` and `lastApplied[i]`).
 pub(crate) struct Records {
     /// `logs[i][index]`: the command server i applied at index.
     pub(crate) logs: Vec<AppliedLog>,
+    /// What `logs` agree on, index by index (every change to `logs` goes
+    /// through a method here that keeps it).
+    agreement: Agreement,
     /// The snapshot applier's `lastApplied[i]` (per incarnation in 2025 and
     /// 2026, where it lives in the rfsrv or the peer process).
     pub(crate) last_applied: Vec<u64>,
@@ -59,18 +163,42 @@ pub(crate) struct Records {
 impl Records {
     pub(crate) fn new(n: usize) -> Records {
         Records {
-            logs: vec![Vec::new(); n],
+            logs: vec![AppliedLog::default(); n],
+            agreement: Agreement::new(n),
             last_applied: vec![0; n],
             max_index: 0,
-            process_logs: vec![Vec::new(); n],
+            process_logs: vec![AppliedLog::default(); n],
             apply_err: vec![None; n],
         }
     }
 
     /// A fresh rfsrv's record (2025): nothing applied.
     pub(crate) fn reset(&mut self, i: usize) {
-        self.logs[i].clear();
+        self.replace_log(i, AppliedLog::default());
         self.last_applied[i] = 0;
+    }
+
+    /// Server i's record becomes `log`.
+    fn replace_log(&mut self, i: usize, mut log: AppliedLog) {
+        // Only the indexes where the two differ change what the records
+        // agree on (a restart's record is mostly the old one).
+        let old = &self.logs[i];
+        let mut first_difference = None;
+        for k in 0..old.len().max(log.len()) {
+            let (was, is) = (old.get(k as u64), log.get(k as u64));
+            if was == is {
+                continue;
+            }
+            first_difference.get_or_insert(k);
+            if was.is_some() {
+                self.agreement.unset(i, k as u64);
+            }
+            if let Some(command) = is {
+                self.agreement.set(i, k as u64, command);
+            }
+        }
+        log.adopt_encoding(std::mem::take(&mut self.logs[i]), first_difference);
+        self.logs[i] = log;
     }
 
     /// A fresh peer process (2026): the record is kept; the incarnation's
@@ -81,7 +209,15 @@ impl Records {
     }
 
     pub(crate) fn get(&self, i: usize, index: u64) -> Option<&Bytes> {
-        log_get(&self.logs[i], index)
+        self.logs[i].get(index)
+    }
+
+    /// `nCommitted(index)`'s count and value, when the records agree (see
+    /// [`Agreement`]); `None` when the caller must scan them.
+    pub(crate) fn agreed(&self, index: u64) -> Option<(usize, Option<Bytes>)> {
+        let agreed = self.agreement.at(index)?;
+        let value = (agreed.holders > 0).then(|| agreed.value.clone());
+        Some((agreed.holders, value))
     }
 
     /// `checkLogs(i, m)`: records the command, returns (error, prevok).
@@ -91,6 +227,22 @@ impl Records {
         index: u64,
         command: &Bytes,
     ) -> (Option<String>, bool) {
+        let err = match self.agreement.at(index) {
+            // Every record holding the index holds this command: no
+            // server's differs, as the scan below would find.
+            Some(agreed) if agreed.holders == 0 || agreed.value == command => None,
+            _ => self.conflict(i, index, command),
+        };
+        let prevok = index > 0 && self.get(i, index - 1).is_some();
+        self.agreement.set(i, index, command);
+        self.logs[i].set(index, command.clone());
+        self.max_index = self.max_index.max(index);
+        (err, prevok)
+    }
+
+    /// `checkLogs`'s scan: the last server whose record holds another
+    /// value at `index`, in the course's words.
+    fn conflict(&self, i: usize, index: u64, command: &Bytes) -> Option<String> {
         let mut err = None;
         for j in 0..self.logs.len() {
             if let Some(old) = self.get(j, index)
@@ -103,10 +255,7 @@ impl Records {
                 ));
             }
         }
-        let prevok = index > 0 && self.get(i, index - 1).is_some();
-        log_set(&mut self.logs[i], index, command.clone());
-        self.max_index = self.max_index.max(index);
-        (err, prevok)
+        err
     }
 
     /// `ingestSnap(i, snapshot, index)` (2024, 2025): the snapshot replaces
@@ -126,7 +275,7 @@ impl Records {
         {
             return Err(format!("server {i} snapshot doesn't match m.SnapshotIndex"));
         }
-        self.logs[i] = xlog;
+        self.replace_log(i, xlog);
         self.last_applied[i] = last_included;
         Ok(())
     }
@@ -152,6 +301,11 @@ impl Records {
         {
             return Err(format!("server {i} snapshot doesn't match m.SnapshotIndex"));
         }
+        let mut xlog = xlog;
+        let old = std::mem::take(&mut self.process_logs[i]);
+        let first_difference =
+            (0..old.len().max(xlog.len())).find(|&k| old.get(k as u64) != xlog.get(k as u64));
+        xlog.adopt_encoding(old, first_difference);
         self.process_logs[i] = xlog;
         self.last_applied[i] = last_included;
         Ok(())
@@ -160,33 +314,31 @@ impl Records {
     /// 2026 `IngestLog(i, log)`: the tester's record of server i becomes a
     /// copy of the incarnation's own map.
     pub(crate) fn ingest_log(&mut self, i: usize) {
-        self.logs[i] = self.process_logs[i].clone();
+        self.replace_log(i, self.process_logs[i].clone());
     }
 
     /// The snapshot the applier hands to `Snapshot(index, ...)`: the index,
     /// then every command applied at 0..=index (index 0 is always absent),
     /// taken from the record (2024, 2025) or the incarnation's own map (2026).
     /// Written as postcard writes `(index, xlog)` with `xlog:
-    /// Vec<Option<Bytes>>` (what `ingest_snapshot` decodes), without
-    /// collecting `xlog` first.
-    pub(crate) fn make_snapshot(&self, i: usize, index: u64, edition: Edition) -> Bytes {
+    /// Vec<Option<Bytes>>` (what `ingest_snapshot` decodes), from the
+    /// map's kept encoding, without collecting `xlog` first.
+    pub(crate) fn make_snapshot(&mut self, i: usize, index: u64, edition: Edition) -> Bytes {
         let source = match edition {
-            Edition::Y2024 | Edition::Y2025 => &self.logs[i],
-            Edition::Y2026 => &self.process_logs[i],
+            Edition::Y2024 | Edition::Y2025 => &mut self.logs[i],
+            Edition::Y2026 => &mut self.process_logs[i],
         };
-        let mut out = Vec::with_capacity(16 + 12 * index as usize);
+        let items = source.encoded_through(index);
+        let mut out = Vec::with_capacity(20 + items.len());
         labcodec::put_varint(index, &mut out);
         labcodec::put_varint(index + 1, &mut out);
-        for k in 0..=index {
-            match log_get(source, k) {
-                None => out.push(0),
-                Some(command) => {
-                    out.push(1);
-                    labcodec::put_bytes(command, &mut out);
-                }
-            }
-        }
+        out.extend_from_slice(items);
         Bytes::from(out)
+    }
+
+    /// 2026: the incarnation's own map records `command` at `index`.
+    pub(crate) fn set_process_log(&mut self, i: usize, index: u64, command: Bytes) {
+        self.process_logs[i].set(index, command);
     }
 }
 
@@ -253,7 +405,7 @@ impl<R: Raft> Tester<R> {
                 }
                 self.records.last_applied[i] = index;
                 if self.edition == Edition::Y2026 {
-                    log_set(&mut self.records.process_logs[i], index, command);
+                    self.records.set_process_log(i, index, command);
                 }
                 if (index + 1) % SNAPSHOT_INTERVAL == 0 {
                     self.take_snapshot(i, index);
@@ -314,7 +466,7 @@ mod tests {
     }
 
     fn snapshot_of(index: u64, values: &[i64]) -> Bytes {
-        let mut xlog: AppliedLog = vec![None];
+        let mut xlog: Vec<Option<Bytes>> = vec![None];
         xlog.extend(values.iter().map(|&v| Some(int(v))));
         Bytes::from(labcodec::encode(&(index, xlog)).unwrap())
     }
@@ -329,7 +481,7 @@ mod tests {
         // process map is empty.
         r.new_incarnation(1);
         assert_eq!(r.get(1, 3), Some(&int(3)));
-        log_set(&mut r.process_logs[1], 1, int(1));
+        r.process_logs[1].set(1, int(1));
 
         let bad = snapshot_of(2, &[1, 2]);
         assert_eq!(
@@ -361,9 +513,9 @@ mod tests {
     fn snapshots_in_2026_come_from_the_process_map_which_keeps_failed_commands() {
         let mut r = Records::new(1);
         r.check_logs(0, 1, &int(1));
-        log_set(&mut r.process_logs[0], 1, int(1));
+        r.process_logs[0].set(1, int(1));
         // A command that failed a check is in the process map only.
-        log_set(&mut r.process_logs[0], 2, int(99));
+        r.process_logs[0].set(2, int(99));
         let from_process = r.make_snapshot(0, 2, Edition::Y2026);
         let from_record = r.make_snapshot(0, 2, Edition::Y2025);
         assert_eq!(decode_snapshot(&from_process).unwrap().1[2], Some(int(99)));
@@ -371,12 +523,56 @@ mod tests {
     }
 
     #[test]
+    fn snapshots_decode_as_postcard_decodes_them_even_when_corrupt() {
+        let good = snapshot_of(3, &[1, 300, -5]);
+        let mut inputs: Vec<Vec<u8>> = (0..good.len()).map(|n| good[..n].to_vec()).collect();
+        for k in 0..good.len() {
+            for b in [0u8, 1, 2, 0x80, 0xFF] {
+                let mut changed = good.to_vec();
+                changed[k] = b;
+                inputs.push(changed);
+            }
+        }
+        inputs.push([&good[..], &[0]].concat());
+        for input in inputs {
+            let by_hand = decode_snapshot(&input).map(|(index, log)| (index, log.to_vec()));
+            let postcard = labcodec::decode::<(u64, Vec<Option<Bytes>>)>(&input).ok();
+            assert_eq!(by_hand, postcard, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn a_replaced_record_keeps_its_agreement_and_encoding_where_unchanged() {
+        let mut r = Records::new(2);
+        for k in 1..=4 {
+            r.check_logs(0, k, &int(k as i64));
+            r.check_logs(1, k, &int(k as i64));
+        }
+        r.make_snapshot(0, 4, Edition::Y2025);
+        // A snapshot through 2 replaces server 0's record: 3 and 4 are gone.
+        r.ingest_snapshot(0, &snapshot_of(2, &[1, 2]), Some(2))
+            .unwrap();
+        assert_eq!(r.agreed(2), Some((2, Some(int(2)))));
+        assert_eq!(r.agreed(4), Some((1, Some(int(4)))));
+        let expected =
+            labcodec::encode(&(4u64, vec![None, Some(int(1)), Some(int(2)), None, None]));
+        assert_eq!(
+            &r.make_snapshot(0, 4, Edition::Y2025)[..],
+            &expected.unwrap()[..]
+        );
+        // One that disagrees switches the summary off; nCommitted scans.
+        r.ingest_snapshot(0, &snapshot_of(2, &[1, 9]), Some(2))
+            .unwrap();
+        assert_eq!(r.agreed(2), None);
+    }
+
+    #[test]
     fn a_snapshot_is_the_encoding_of_index_and_xlog() {
         let mut records = Records::new(2);
         for (k, len) in [(1u64, 3usize), (2, 0), (4, 200), (5, 22)] {
-            log_set(&mut records.logs[0], k, Bytes::from(vec![k as u8; len]));
+            records.logs[0].set(k, Bytes::from(vec![k as u8; len]));
         }
-        for index in [0, 1, 4, 5, 9] {
+        let check = |records: &mut Records, index: u64| {
             let xlog: Vec<Option<Bytes>> =
                 (0..=index).map(|k| records.get(0, k).cloned()).collect();
             let expected = labcodec::encode(&(index, xlog)).unwrap();
@@ -385,6 +581,19 @@ mod tests {
                 &expected[..],
                 "through {index}"
             );
+        };
+        for index in [0, 1, 4, 5, 9] {
+            check(&mut records, index);
         }
+        // Changes below the encoded prefix (a command replaced, a gap
+        // filled, the map cleared) are seen by the next snapshot.
+        records.logs[0].set(2, Bytes::from(vec![7; 130]));
+        records.logs[0].set(7, Bytes::from(vec![1]));
+        for index in [9, 3, 12] {
+            check(&mut records, index);
+        }
+        records.reset(0);
+        records.logs[0].set(1, Bytes::from(vec![5]));
+        check(&mut records, 2);
     }
 }

@@ -14,7 +14,8 @@
 //! # Modules
 //! - [`harness`]: [`Tester`], the course's config: wiring, crash and
 //!   restart, the event loop, effects performed in the raftapi order.
-//! - [`applier`]: the appliers and their checks (`checkLogs`, `ingestSnap`).
+//! - [`applier`]: the appliers and their checks (`checkLogs`, `ingestSnap`);
+//!   `agreement`: what the apply records agree on, kept as they change.
 //! - [`checks`]: `checkOneLeader`, `checkTerms`, `checkNoLeader`,
 //!   `checkNoAgreement`, `nCommitted`, `wait`.
 //! - [`one`]: `one()` as a resumable state machine; [`tasks`]: background
@@ -51,6 +52,7 @@
 //! then `cargo test -- 3A`, `cargo test -- TestBackup3B`,
 //! `LAB_SEEDS=100 cargo test -- 3C`, `LAB_EDITION=2025 cargo test`.
 
+mod agreement;
 pub mod applier;
 pub mod cargo;
 pub mod checks;

@@ -84,6 +84,9 @@ impl ThreadCpu {
 }
 
 thread_local! {
+    /// This thread's CPU clock, found once per thread (a sweep's worker
+    /// watches hundreds of thousands of runs on one thread).
+    static CLOCK: Option<ThreadCpu> = ThreadCpu::current();
     /// This thread's slot for the virtual time reached, made once per thread.
     static SLOT: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
     /// The slot while a watchdog watches this thread.
@@ -236,7 +239,7 @@ impl Watchdog {
     /// Runs `run` on this thread under the watchdog: if it exceeds the
     /// limit, `on_expiry` gets the report (on the watchdog's thread).
     pub fn watch<T>(&self, on_expiry: OnExpiry, run: impl FnOnce() -> T) -> T {
-        let clock = ThreadCpu::current();
+        let clock = CLOCK.with(Option::clone);
         let cpu_at_start = clock.as_ref().and_then(ThreadCpu::used).unwrap_or_default();
         let reached = SLOT.with(|s| *s);
         reached.store(0, Ordering::Relaxed);

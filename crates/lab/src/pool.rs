@@ -274,7 +274,9 @@ fn answer(job: Job, line: &str, wall_ms: f64) -> JobEnd {
 struct Backstop {
     pid: u32,
     limit: Duration,
-    cpu_at_start: Option<Duration>,
+    /// Read at the first poll (see `due`); inside, `None` where there is
+    /// no CPU clock.
+    cpu_at_start: Option<Option<Duration>>,
     cpu_last: Duration,
     progress_at: WallClock,
     started: WallClock,
@@ -286,7 +288,7 @@ impl Backstop {
         Backstop {
             pid,
             limit,
-            cpu_at_start: process_cpu(pid),
+            cpu_at_start: None,
             cpu_last: Duration::ZERO,
             progress_at: now,
             started: now,
@@ -302,7 +304,13 @@ impl Backstop {
             message,
             virtual_ms: 0,
         };
-        let Some(start) = self.cpu_at_start else {
+        // The worker's CPU time is first read at the first poll, not when
+        // the job is handed out: most jobs end before it, a read per job is
+        // a tenth of a sweep's system time, and the CPU a job used before
+        // the first poll is well within the seconds the backstop allows
+        // over the worker's own limit.
+        let pid = self.pid;
+        let Some(start) = *self.cpu_at_start.get_or_insert_with(|| process_cpu(pid)) else {
             return (self.started.elapsed() > self.limit).then(|| {
                 hang(
                     "cpu-limit",

@@ -11,7 +11,8 @@
 //! - [`measure`] and [`Measurer`]: the encoded length of an RPC message (what the simulator adds
 //!   to its byte counters) and a digest of those bytes (what it folds into the
 //!   trace hash), in one pass and without allocating;
-//! - [`Digest`]: the fixed, seedless 64-bit hash used for trace hashes.
+//! - [`Digest`]: the fixed, seedless 64-bit hash used for trace hashes;
+//! - [`Reader`]: the format read by hand, for a hot decoder of one shape.
 //!
 //! ```
 //! let bytes = labcodec::encode(&(7u64, "seven")).unwrap();
@@ -21,9 +22,11 @@
 //! ```
 
 mod digest;
+mod reader;
 mod ser;
 
 pub use digest::{Digest, mix64};
+pub use reader::Reader;
 use serde::{Serialize, de::DeserializeOwned};
 
 /// What went wrong while encoding or decoding.

@@ -81,14 +81,17 @@ impl Concat {
 
 impl Default for Bytes {
     fn default() -> Bytes {
-        Bytes(Repr::Inline {
-            len: 0,
-            data: [0; INLINE_MAX],
-        })
+        Bytes::EMPTY
     }
 }
 
 impl Bytes {
+    /// Empty bytes, as a constant.
+    pub const EMPTY: Bytes = Bytes(Repr::Inline {
+        len: 0,
+        data: [0; INLINE_MAX],
+    });
+
     /// Empty bytes (no snapshot, no command).
     pub fn new() -> Bytes {
         Bytes::default()
@@ -236,6 +239,7 @@ impl AsRef<[u8]> for Bytes {
 }
 
 impl PartialEq for Bytes {
+    #[inline]
     fn eq(&self, other: &Bytes) -> bool {
         match (&self.0, &other.0) {
             // The bytes past `len` are zero, so whole arrays compare (no
