@@ -113,6 +113,10 @@ pub struct Common {
     /// Strict oracles (set from the global `--strict` or `--oracles`).
     #[arg(skip)]
     pub strict: OracleSet,
+    /// Do not re-run a failed run with every strict oracle observing to
+    /// find its first broken invariant (faster when many runs fail).
+    #[arg(long)]
+    pub no_root_cause: bool,
 }
 
 impl Common {
@@ -128,6 +132,7 @@ impl Common {
         tester::RunSpec::new(test, seed, self.edition)
             .with_budget(self.budget())
             .oracles(self.strict)
+            .root_cause(!self.no_root_cause)
     }
 }
 

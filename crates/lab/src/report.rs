@@ -161,26 +161,32 @@ pub fn table(summary: &Summary) -> String {
 /// How many seeds of a group are listed; the rest are counted.
 const SEEDS_SHOWN: usize = crate::summary::FASTEST_KEPT;
 
-/// The failures grouped by signature (test and failed check), in suite
+/// The failures grouped by signature (test, failed check and the first
+/// broken invariant of their re-runs), in suite
 /// order; in each group the fastest-failing seed (least virtual time to the
 /// failure) first, with its replay command. Empty when nothing failed.
 pub fn failure_groups(summary: &Summary) -> String {
     let mut out = String::new();
     for group in summary.signatures() {
+        let first = group
+            .first_broken
+            .as_ref()
+            .map_or(String::new(), |b| format!(" (first broken: {b})"));
         let _ = writeln!(
             out,
-            "{} / {}: {} failed",
+            "{} / {}{first}: {} failed",
             group.test, group.check, group.failed
         );
         for r in group.fastest.iter().take(SEEDS_SHOWN) {
             let f = r.failure.as_ref().expect("grouped runs failed");
             let _ = writeln!(
                 out,
-                "  seed={} {}: {}: {}",
+                "  seed={} {}: {}: {}{}",
                 show_seed(r.seed),
                 f.when(),
                 f.kind.describe(),
-                f.message
+                f.message,
+                r.first_broken_lines().replace("\n", "\n  ")
             );
         }
         if group.failed > SEEDS_SHOWN as u64 {
