@@ -180,7 +180,7 @@ pub fn cargo_test<R: Raft>(name: &str, make: fn() -> Factory<R>) {
 }
 
 /// [`cargo_test`] for the test `name` defined in `module` (as
-/// `module_path!()` spells it), which is how [`raft_tests!`] calls it.
+/// `module_path!()` spells it), which is how [`raft_tests!`](crate::raft_tests) calls it.
 pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>) {
     let env = EnvConfig::from_env().unwrap_or_else(|e| panic!("{e}"));
     // #11: LAB_VIS / LAB_VIS_DIR, checked before any run.

@@ -120,6 +120,19 @@ impl Outcome {
     /// words, one line per server at the failure point, and the replay
     /// command.
     pub fn report(&self) -> Option<String> {
+        self.report_replayed_by(&replay_command_expecting(
+            self.test,
+            self.seed,
+            self.edition,
+            self.strict,
+            Some(self.trace_hash),
+        ))
+    }
+
+    /// [`Outcome::report`] with another replay line: a tool running a Raft
+    /// other than the crate's own (`lab --raft NAME`) names the command that
+    /// reproduces that one.
+    pub fn report_replayed_by(&self, replay: &str) -> Option<String> {
         let f = self.result.as_ref().err()?;
         let what = match f.kind {
             Kind::Check => "check failed",
@@ -147,13 +160,7 @@ impl Outcome {
             f.at,
             f.check,
             f.message,
-            replay_command_expecting(
-                self.test,
-                self.seed,
-                self.edition,
-                self.strict,
-                Some(self.trace_hash)
-            )
+            replay
         ))
     }
 }

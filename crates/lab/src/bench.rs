@@ -135,12 +135,14 @@ pub fn main<R: Raft>(
     let tests = cli::select(&args.filter)?;
     quiet_panics();
     if cfg!(debug_assertions) {
-        println!(
+        crate::out::line(format_args!(
             "warning: a debug build; bench a release build (cargo run --release -p lab -- bench)"
-        );
+        ));
     }
     if thread_cpu_ns().is_none() {
-        println!("warning: no per-thread CPU time here; the CPU columns are wall time");
+        crate::out::line(format_args!(
+            "warning: no per-thread CPU time here; the CPU columns are wall time"
+        ));
     }
     let mut bare = Bare::default();
     bare.measure();
@@ -167,7 +169,7 @@ pub fn main<R: Raft>(
 
 fn print_table(parts: &BTreeMap<Part, Totals>, seeds: u64, bare: Bare) {
     let ns = bare.ns_per_event();
-    println!(
+    crate::out::line(format_args!(
         "{:<8} {:>5} {:>6} {:>11} {:>11} {:>11} {:>11} {:>8} {:>12}",
         "part",
         "runs",
@@ -178,25 +180,25 @@ fn print_table(parts: &BTreeMap<Part, Totals>, seeds: u64, bare: Bare) {
         "limit ms",
         "ratio",
         "virtual/cpu"
-    );
+    ));
     let mut suite = Totals::default();
     let mut all = Totals::default();
     for (part, t) in parts {
-        println!("{}", t.row(&part.to_string(), seeds, ns));
+        crate::out::line(format_args!("{}", t.row(&part.to_string(), seeds, ns)));
         if *part != Part::Scenario {
             suite.add(t);
         }
         all.add(t);
     }
     if parts.contains_key(&Part::Scenario) && suite.runs > 0 {
-        println!("{}", suite.row("tests", seeds, ns));
+        crate::out::line(format_args!("{}", suite.row("tests", seeds, ns)));
     }
-    println!("{}", all.row("all", seeds, ns));
-    println!(
+    crate::out::line(format_args!("{}", all.row("all", seeds, ns)));
+    crate::out::line(format_args!(
         "bare simulator (labrpc ping/pong, reliable + unreliable, {} events): {ns:.1} ns/event CPU",
         bare.events
-    );
-    println!(
+    ));
+    crate::out::line(format_args!(
         "limit = events/seed x {ns:.1} ns; ratio = cpu ms/seed / limit (target: at most 3x for the tests)"
-    );
+    ));
 }

@@ -92,7 +92,7 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
         .collect();
     let exe = std::env::current_exe().map_err(|e| Usage(format!("cannot find myself: {e}")))?;
     let bugs = bugs_to_run(args.only);
-    println!(
+    crate::out::line(format_args!(
         "lab mutants: {} bug(s) x {} course tests (then with the durability oracle, then {} tests with strict oracles and scenario files) x {} seeds from {}, edition {}, stop after {} failed runs{}",
         bugs.len(),
         course.len(),
@@ -102,7 +102,7 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
         args.common.edition,
         args.stop_after,
         if args.stop_after == 0 { " (never)" } else { "" },
-    );
+    ));
     let mut rows: [Vec<BugRow>; 3] = Default::default();
     for bug in bugs {
         let raft: &'static str = Box::leak(injected::raft_name(bug).into_boxed_str());
@@ -129,14 +129,14 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
                 only_check(&mut records, DURABILITY);
             }
             let row = BugRow::new(bug, &records);
-            eprintln!(
+            crate::out::status(format_args!(
                 "{:<32} {:<8} {:>6} runs, {:>5} failed, {:>6.1} s",
                 bug.name(),
                 pass.name(),
                 row.runs,
                 row.failed,
                 started.elapsed().as_secs_f64()
-            );
+            ));
             rows.push(row);
         }
     }

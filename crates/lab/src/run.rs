@@ -13,9 +13,9 @@ use crate::worker::{describe_one, quiet_panics, run_one};
 use raftapi::Raft;
 use std::fmt::Write as _;
 use std::time::{Duration, Instant as WallClock};
-use tester::Factory;
 use tester::registry::{Network, Part};
 use tester::watchdog::{OnExpiry, Watchdog};
+use tester::{Factory, Outcome};
 
 /// `lab list [FILTER]`.
 pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
@@ -30,7 +30,7 @@ pub fn list(filter: Option<&str>) -> Result<Exit, Usage> {
         let network = match t.network {
             Network::Reliable => "reliable",
             Network::Unreliable => "unreliable",
-            Network::ReliableIn2024 => "reliable in 2024, unreliable in 2025",
+            Network::ReliableIn2024 => "reliable in 2024, unreliable after",
         };
         let snapshot = if t.snapshot {
             "snapshot"
@@ -90,8 +90,8 @@ pub fn run<R: Raft>(
             }
             if let Some(n) = &record.nondeterministic {
                 out::line(n.report(&record.run_name(), &report::checked_replay(&record)));
-            } else if let Some(report) = outcome.report() {
-                out::line(format!("{report}\n  or: {}", record.replay));
+            } else if let Some(report) = failure_report(&outcome, raft, &record.replay) {
+                out::line(report);
             }
             out::print(crate::vis::after_run(&vis, spec, &outcome, make, raft)); // #11
             summary.add(&record);
@@ -117,4 +117,16 @@ fn report_hang(job: Job) -> OnExpiry {
         }
         std::process::exit(Exit::Hung as i32);
     })
+}
+
+/// The failure report of `lab run`: the crate's own Raft is replayed by
+/// `cargo test` or by this binary; any other (`--raft NAME`) only by this
+/// binary, so its line comes first and alone.
+pub(crate) fn failure_report(outcome: &Outcome, raft: Option<&str>, lab: &str) -> Option<String> {
+    match raft {
+        None => outcome
+            .report()
+            .map(|report| format!("{report}\n  or: {lab}")),
+        Some(_) => outcome.report_replayed_by(lab),
+    }
 }

@@ -10,7 +10,7 @@
 use serde_json::Value;
 
 mod common;
-use common::{lab, stderr, stdout};
+use common::{lab, replay_args, stderr, stdout};
 
 /// A temporary file path unique to this test.
 fn temp(name: &str) -> std::path::PathBuf {
@@ -55,7 +55,7 @@ fn list_shows_parts_networks_and_aliases() {
         .lines()
         .find(|l| l.contains("TestSnapshotAllCrash3D"))
         .unwrap();
-    assert!(all_crash.contains("reliable in 2024, unreliable in 2025"));
+    assert!(all_crash.contains("reliable in 2024, unreliable after"));
     assert!(all_crash.contains("snapshot"));
     assert_eq!(stdout(&lab(&["list", "2A"])), stdout(&lab(&["list", "3A"])));
 }
@@ -105,6 +105,17 @@ fn a_planted_failure_replays_as_printed() {
     assert_eq!(run.status.code(), Some(1));
     assert!(stdout(&run).contains(message));
     assert!(stdout(&run).ends_with("0 passed, 1 failed\n"));
+    // Its one replay line reproduces the planted Raft: cargo test would run
+    // the crate's own.
+    let text = stdout(&run);
+    let replays: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("replay: ") || l.trim_start().starts_with("or: "))
+        .collect();
+    assert_eq!(replays.len(), 1, "{text}");
+    assert!(replays[0].ends_with(" --raft flaky"), "{text}");
+    let replayed = lab(&replay_args(replays[0]));
+    assert!(stdout(&replayed).contains(message), "{}", stdout(&replayed));
 }
 
 #[test]
@@ -301,8 +312,7 @@ fn oracles_run_alone_and_their_failures_replay() {
         replay.ends_with(" --oracles durability --raft unpersisted-vote"),
         "{replay}"
     );
-    let again: Vec<&str> = replay.split_whitespace().skip(1).collect();
-    let replayed = lab(&again);
+    let replayed = lab(&replay_args(replay));
     assert_eq!(replayed.status.code(), Some(1), "{}", stdout(&replayed));
     assert!(stdout(&replayed).contains("oracle:durability"));
 }

@@ -6,6 +6,7 @@
 //! with those Rafts as variants; run by `cargo test`, it runs the checks
 //! below, each starting itself as that binary.
 
+mod common;
 #[allow(dead_code)]
 #[path = "outside/student.rs"]
 mod student;
@@ -294,27 +295,5 @@ fn main() -> ExitCode {
     if std::env::var_os(AS_BINARY).is_some() {
         return binary();
     }
-    // Free arguments filter the checks by name, as libtest's do.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let mut failed = 0;
-    for (name, check) in CHECKS {
-        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let result = std::panic::catch_unwind(check);
-        println!(
-            "test {name} ... {}",
-            if result.is_ok() { "ok" } else { "FAILED" }
-        );
-        failed += usize::from(result.is_err());
-    }
-    println!("nondeterministic: {failed} failed");
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    common::run_checks("nondeterministic", CHECKS)
 }

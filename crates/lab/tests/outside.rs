@@ -9,6 +9,7 @@
 //! `LAB_UPDATE_SNAPSHOTS=1 cargo test --release -p lab --test outside` and
 //! review the diff.
 
+mod common;
 #[path = "outside/student.rs"]
 mod student;
 
@@ -495,27 +496,5 @@ fn main() -> ExitCode {
     if std::env::var_os(AS_BINARY).is_some() {
         return binary();
     }
-    // Free arguments filter the checks by name, as libtest's do.
-    let filters: Vec<String> = std::env::args()
-        .skip(1)
-        .filter(|a| !a.starts_with('-'))
-        .collect();
-    let mut failed = 0;
-    for (name, check) in CHECKS {
-        if !filters.is_empty() && !filters.iter().any(|f| name.contains(f.as_str())) {
-            continue;
-        }
-        let result = std::panic::catch_unwind(check);
-        println!(
-            "test {name} ... {}",
-            if result.is_ok() { "ok" } else { "FAILED" }
-        );
-        failed += usize::from(result.is_err());
-    }
-    println!("outside: {failed} failed");
-    if failed == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    }
+    common::run_checks("outside", CHECKS)
 }

@@ -71,7 +71,7 @@ fn replay_pictures_are_the_same_bytes_for_the_same_seed() {
     let lines: Vec<&str> = out.lines().collect();
     let replay = lines
         .iter()
-        .position(|l| l.starts_with("  or: ") && l.contains(" replay TestFigure83C "))
+        .position(|l| l.starts_with("  replay: ") && l.contains(" replay TestFigure83C "))
         .expect("the replay line");
     assert_eq!(
         lines[replay + 1],
@@ -230,7 +230,7 @@ fn a_failing_run_writes_its_timeline_and_says_where_under_the_replay_line() {
     let lines: Vec<&str> = text.lines().collect();
     let replay = lines
         .iter()
-        .position(|l| l.starts_with("  or: ") && l.contains(" replay TestInitialElection3A "))
+        .position(|l| l.starts_with("  replay: ") && l.contains(" replay TestInitialElection3A "))
         .expect("a replay line");
     let file = dir.join("TestInitialElection3A-0x1-2026-never-leader.html");
     assert_eq!(lines[replay + 1], format!("  timeline: {}", file.display()));

@@ -152,7 +152,7 @@ restart_after_ms = 500
                 "after = \"vote\"",
                 "after = \"votes\"",
                 7,
-                "after",
+                "crash_point[0].after",
                 "unknown variant",
             ),
             (

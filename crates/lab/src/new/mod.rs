@@ -51,7 +51,7 @@ pub fn main(args: &NewArgs) -> Result<Exit, Usage> {
     check_target(&target)?;
     let files = template::files(&name, &source, lockfile.as_deref());
     write(&target, &files).map_err(|e| Usage(format!("cannot write {}: {e}", target.display())))?;
-    println!("{}", next_steps(&name, &target, &source));
+    crate::out::line(format_args!("{}", next_steps(&name, &target, &source)));
     Ok(Exit::Passed)
 }
 

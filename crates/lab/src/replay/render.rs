@@ -29,16 +29,16 @@ pub fn footer(outcome: &Outcome, raft: Option<&str>) -> String {
         outcome.events,
         outcome.trace_hash
     );
-    match outcome.report() {
+    let lab = replay_command(
+        outcome.test,
+        outcome.seed,
+        outcome.edition,
+        raft,
+        outcome.strict,
+    );
+    match crate::run::failure_report(outcome, raft, &lab) {
         Some(report) => {
-            let lab = replay_command(
-                outcome.test,
-                outcome.seed,
-                outcome.edition,
-                raft,
-                outcome.strict,
-            );
-            let _ = writeln!(out, "{report}\n  or: {lab}");
+            let _ = writeln!(out, "{report}");
         }
         None => out.push_str("PASSED\n"),
     }
