@@ -1,6 +1,7 @@
-//! The earliest root cause of a failing seed. A run that fails in the
-//! default mode (no strict oracle) is run once more with every strict
-//! oracle on, observing only: a violation is recorded, not failed on, so
+//! The earliest root cause of a failing seed. A run that fails (by a
+//! course check, a panic or a scenario's liveness phase; not by a strict
+//! oracle, which already is the root cause) is run once more with every
+//! strict oracle on, observing only: a violation is recorded, not failed on, so
 //! the re-run takes the same path (its trace hash and event count are
 //! compared with the first run's) to the same end. When an oracle fired
 //! before the course's check did, the failure report shows it under the
@@ -12,10 +13,12 @@
 //!     replay: LAB_SEED=0x7 LAB_EDITION=2026 LAB_STRICT=1 cargo test -- TestPersist13C
 //! ```
 //!
-//! Only failing runs pay for it (one more run). Off with `RunSpec::root_cause`
-//! false: `lab --no-root-cause`, `LAB_ROOT_CAUSE=0` for `cargo test`. Runs
-//! that ran out of budget are not re-run (a runaway costs its whole budget
-//! again).
+//! The same re-run explains a liveness failure ([`crate::progress`]).
+//! Only failing runs pay for it (one more run, unobserved by `tracing`).
+//! Off with `RunSpec::root_cause` false: `lab --no-root-cause`,
+//! `LAB_ROOT_CAUSE=0` for `cargo test`; `lab mutants` never asks. Runs that
+//! ran out of budget are not re-run (a runaway costs its whole budget
+//! again), nor checked runs (`RunSpec::check`).
 
 use crate::failure::Kind;
 use crate::harness::Factory;

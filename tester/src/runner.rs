@@ -120,19 +120,24 @@ impl Outcome {
     /// words, one line per server at the failure point, and the replay
     /// command.
     pub fn report(&self) -> Option<String> {
-        self.report_replayed_by(&replay_command_expecting(
+        let replay = replay_command_expecting(
             self.test,
             self.seed,
             self.edition,
             self.strict,
             Some(self.trace_hash),
-        ))
+        );
+        let strict = crate::root_cause::ORACLES;
+        let strict_replay =
+            replay_command_expecting(self.test, self.seed, self.edition, strict, None);
+        self.report_replayed_by(&replay, &strict_replay)
     }
 
-    /// [`Outcome::report`] with another replay line: a tool running a Raft
-    /// other than the crate's own (`lab --raft NAME`) names the command that
-    /// reproduces that one.
-    pub fn report_replayed_by(&self, replay: &str) -> Option<String> {
+    /// [`Outcome::report`] with other replay lines (the run's, and the one
+    /// with every oracle for its first broken invariant): a tool running a
+    /// Raft other than the crate's own (`lab --raft NAME`) names the command
+    /// that reproduces that one.
+    pub fn report_replayed_by(&self, replay: &str, strict_replay: &str) -> Option<String> {
         let f = self.result.as_ref().err()?;
         let what = match f.kind {
             Kind::Check => "check failed",
@@ -142,10 +147,8 @@ impl Outcome {
         };
         let servers: String = self.cluster.iter().map(|s| format!("\n  {s}")).collect();
         let first_broken = self.first_broken.as_ref().map_or(String::new(), |b| {
-            let strict = crate::root_cause::ORACLES;
-            let replay = replay_command_expecting(self.test, self.seed, self.edition, strict, None);
             format!(
-                "\n  first broken invariant: {}\n    replay: {replay}",
+                "\n  first broken invariant: {}\n    replay: {strict_replay}",
                 b.describe()
             )
         });

@@ -305,6 +305,56 @@ mod tests {
     }
 
     #[test]
+    fn failures_group_by_their_first_broken_invariant() {
+        let broken = |seed: u64, oracle: Option<&str>| {
+            let mut r = record(
+                "TestBackup3B",
+                seed,
+                Some((FailKind::Check, "one", 900 + seed)),
+            );
+            r.first_broken = oracle.map(|check| {
+                Box::new(crate::record::FirstBrokenRecord {
+                    check: check.to_string(),
+                    message: format!("S1 voted for S0 in term {seed}"),
+                    virtual_ms: 850,
+                    replay: format!("lab replay TestBackup3B --seed {seed} --strict"),
+                })
+            });
+            r
+        };
+        let records = [
+            broken(1, Some("oracle:election-restriction")),
+            broken(2, None),
+            broken(3, Some("oracle:election-restriction")),
+        ];
+        let groups = failure_groups(&summary(&records));
+        assert!(
+            groups.starts_with(
+                "TestBackup3B / one: 1 failed\n  seed=0x2 at 902 ms virtual: check failed: m\n"
+            ),
+            "{groups}"
+        );
+        assert!(
+            groups.contains(
+                "TestBackup3B / one (first broken: oracle:election-restriction): 2 failed\n  \
+                 seed=0x1 at 901 ms virtual: check failed: m\n    \
+                 first broken invariant: 0.850s, oracle:election-restriction: S1 voted for S0 in term 1\n      \
+                 replay: lab replay TestBackup3B --seed 1 --strict\n"
+            ),
+            "{groups}"
+        );
+        let json = serde_json::to_value(&records[0]).unwrap();
+        assert_eq!(json["first_broken"]["check"], "oracle:election-restriction");
+        assert_eq!(json["first_broken"]["virtual_ms"], 850);
+        assert!(
+            serde_json::to_value(&records[1])
+                .unwrap()
+                .get("first_broken")
+                .is_none()
+        );
+    }
+
+    #[test]
     fn skipped_runs_get_a_column_a_list_and_a_count() {
         let mut s = summary(&[record(
             "TestReElection3A",
