@@ -1,24 +1,36 @@
 //! The leader's two Figure 3 properties (§5.3, §5.4):
 //! - *Leader Completeness*: a server that becomes leader in term T holds
-//!   every entry committed so far, with the term it was committed at.
+//!   every entry committed in a term before T, with its term.
 //! - *Leader Append-Only*: a leader never overwrites or deletes entries of
 //!   its own log during its term.
 //!
-//! What "committed so far" means here: every index up to the highest
+//! What "committed" means here: every index up to the highest
 //! `commit_index` any server's `inspect()` has shown, with the term that
 //! server's log held there (the first server to show it committed is named
-//! in the message). Indices a server had already compacted into a snapshot
-//! when it committed them carry no term and are not checked; neither are
-//! indices inside the new leader's own snapshot.
+//! in the message), committed *in* that server's current term then. That is
+//! never below the term of the leader that committed it (a follower learns
+//! of a commit from a leader of its term or an earlier one), so a leader of
+//! an older term still in office, which may rightly lack it, is not judged
+//! by it. Indices a server had already compacted into a snapshot when it
+//! committed them carry no term and are not checked; neither are indices
+//! inside the new leader's own snapshot.
 
 use super::{LEADER_APPEND_ONLY, LEADER_COMPLETENESS, Violation};
 use raftapi::{Inspection, LogIndex, Role, Term};
 
-/// What is known to be committed: index k + 1 at `entries[k]`, with its term
-/// (when known) and the server first seen committing it.
+/// One committed index: its entry's term (when known), the server first
+/// seen committing it, and that server's current term then.
+#[derive(Clone, Copy, Debug)]
+struct Entry {
+    term: Option<Term>,
+    by: usize,
+    in_term: Term,
+}
+
+/// What is known to be committed: index k + 1 at `entries[k]`.
 #[derive(Debug, Default)]
 pub struct Committed {
-    entries: Vec<(Option<Term>, usize)>,
+    entries: Vec<Entry>,
 }
 
 impl Committed {
@@ -30,20 +42,24 @@ impl Committed {
             let term = (index >= view.snapshot_index.0)
                 .then(|| view.term_at(LogIndex(index)))
                 .flatten();
-            self.entries.push((term, server));
+            self.entries.push(Entry {
+                term,
+                by: server,
+                in_term: view.current_term,
+            });
         }
     }
 
     /// Server `server` has just become leader with `view`: its log must hold
-    /// every committed entry, at the committed term.
+    /// every entry committed in an earlier term, at its term.
     pub fn check_new_leader(&self, server: usize, view: &Inspection) -> Result<(), Violation> {
         let term = view.current_term.0;
-        for (k, &(committed, by)) in self.entries.iter().enumerate() {
+        for (k, entry) in self.entries.iter().enumerate() {
             let index = k as u64 + 1;
-            let Some(committed) = committed else {
+            let (Some(committed), by) = (entry.term, entry.by) else {
                 continue;
             };
-            if index < view.snapshot_index.0 {
+            if index < view.snapshot_index.0 || entry.in_term >= view.current_term {
                 continue;
             }
             let message = match view.term_at(LogIndex(index)) {
@@ -151,6 +167,10 @@ mod tests {
                 .check_new_leader(2, &leader(view(3, 2, &[]), 3))
                 .is_ok()
         );
+        // Committed in term 2: a leader of term 2 (or earlier) still in
+        // office may lack it.
+        let stale = leader(view(0, 0, &[1]), 2);
+        assert!(committed.check_new_leader(1, &stale).is_ok());
     }
 
     #[test]
