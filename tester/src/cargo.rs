@@ -1,6 +1,6 @@
 //! `cargo test` integration: the environment variables (`LAB_SEED`,
-//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_TIMEOUT_S`, `LAB_VERBOSE`,
-//! `LAB_CHECK_DETERMINISM`, `LAB_EXPECT_HASH`; `LAB_LOG` in
+//! `LAB_SEEDS`, `LAB_EDITION`, `LAB_STRICT`, `LAB_ROOT_CAUSE`,
+//! `LAB_TIMEOUT_S`, `LAB_VERBOSE`, `LAB_CHECK_DETERMINISM`, `LAB_EXPECT_HASH`; `LAB_LOG` in
 //! [`crate::observe::logging`]; `LAB_VIS` and `LAB_VIS_DIR` for timelines,
 //! see [`crate::vis`]), and the [`raft_tests!`](crate::raft_tests) macro
 //! that gives any Raft the 28 tests under their Go names.
@@ -66,6 +66,9 @@ pub struct EnvConfig {
     /// `LAB_EXPECT_HASH`: the trace hash the first seed's run must have
     /// (from a replay line); a run that differs did not reproduce.
     pub expect_hash: Option<u64>,
+    /// `LAB_ROOT_CAUSE=0`: a failed run is not re-run for its first broken
+    /// invariant (default on; see [`crate::root_cause`]).
+    pub root_cause: bool,
 }
 
 /// An environment variable with a value we cannot use.
@@ -147,6 +150,7 @@ impl EnvConfig {
             verbose: flag(&var, "LAB_VERBOSE")?,
             check_determinism: flag(&var, "LAB_CHECK_DETERMINISM")?,
             expect_hash,
+            root_cause: var("LAB_ROOT_CAUSE").is_none() || flag(&var, "LAB_ROOT_CAUSE")?,
         })
     }
 
@@ -219,7 +223,8 @@ fn run_seeds<R: Raft>(
         let seed = env.seed + k;
         let spec = RunSpec::new(test, seed, env.edition)
             .oracles(env.strict)
-            .checked(env.check_determinism);
+            .checked(env.check_determinism)
+            .root_cause(env.root_cause);
         let heading = heading(test, seed, env);
         if env.verbose {
             // Uncaptured, so a run that never ends still shows its seed.
@@ -416,8 +421,11 @@ mod tests {
                 verbose: false,
                 check_determinism: false,
                 expect_hash: None,
+                root_cause: true,
             }
         );
+        assert!(!read(&[("LAB_ROOT_CAUSE", "0")]).unwrap().root_cause);
+        assert!(read(&[("LAB_ROOT_CAUSE", "1")]).unwrap().root_cause);
     }
 
     #[test]

@@ -14,12 +14,13 @@ impl<R: Raft> Tester<R> {
     /// leaders in one term; returns the leader of the highest term.
     pub fn check_one_leader(&mut self) -> Check<usize> {
         self.note("check", format_args!("checkOneLeader begins"));
-        let leader = self.check_one_leader_rounds()?;
-        self.note("check", format_args!("checkOneLeader: S{leader} leads"));
+        let (leader, term) = self.check_one_leader_rounds()?;
+        self.note_leader("checkOneLeader", leader, term);
         Ok(leader)
     }
 
-    fn check_one_leader_rounds(&mut self) -> Check<usize> {
+    /// The leader and its term.
+    fn check_one_leader_rounds(&mut self) -> Check<(usize, u64)> {
         for _ in 0..10 {
             let ms = 450 + self.rand(100);
             self.sleep(ms)?;
@@ -37,8 +38,8 @@ impl<R: Raft> Tester<R> {
                     return Err(self.fatal("checkOneLeader", m));
                 }
             }
-            if let Some((_, ls)) = leaders.last_key_value() {
-                return Ok(ls[0]);
+            if let Some((&term, ls)) = leaders.last_key_value() {
+                return Ok((ls[0], term));
             }
         }
         Err(self.fatal("checkOneLeader", "expected one leader, got none"))

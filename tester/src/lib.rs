@@ -34,6 +34,9 @@
 //!   durability checked after every input rather than sampled.
 //! - [`scenario`]: scenario files (`scenarios/*.toml`), registered as tests;
 //!   their crash points live in the harness (`Tester::set_crash_points`).
+//! - [`root_cause`]: a failed run re-run with every oracle observing, for
+//!   the first broken invariant before the course's check; [`progress`]:
+//!   in the same re-run, a liveness failure's last seconds per server.
 //! - [`runner`]: one test on one seed, panics caught; [`seeds`]: seeds and
 //!   replay lines; [`cargo`]: `LAB_*` variables and [`raft_tests!`].
 //! - [`watchdog`]: CPU time of the running thread and the virtual time
@@ -65,8 +68,10 @@ pub mod harness;
 pub mod observe;
 pub mod one;
 pub mod oracle;
+pub mod progress;
 pub mod registry;
 pub mod regressions;
+pub mod root_cause;
 pub mod runner;
 pub mod scenario;
 pub mod seeds;

@@ -29,6 +29,9 @@ pub struct RunSpec {
     pub strict: OracleSet,
     /// Whether the run computes a check hash (see [`crate::determinism`]).
     pub check: bool,
+    /// Whether a failed run is re-run with every oracle observing, for its
+    /// first broken invariant (see [`crate::root_cause`]; on by default).
+    pub root_cause: bool,
 }
 
 impl RunSpec {
@@ -41,6 +44,7 @@ impl RunSpec {
             budget: Budget::default(),
             strict: OracleSet::NONE,
             check: false,
+            root_cause: true,
         }
     }
 
@@ -60,6 +64,11 @@ impl RunSpec {
     /// The same run with the check hash on or off.
     pub fn checked(self, check: bool) -> RunSpec {
         RunSpec { check, ..self }
+    }
+
+    /// The same run with the root-cause re-run of a failure on or off.
+    pub fn root_cause(self, root_cause: bool) -> RunSpec {
+        RunSpec { root_cause, ..self }
     }
 
     /// The same run with other runaway limits.
@@ -93,6 +102,12 @@ pub struct Outcome {
     pub cluster: Vec<crate::observe::ServerState>,
     /// The check hash, when the run was checked ([`RunSpec::check`]).
     pub check: Option<crate::determinism::CheckSummary>,
+    /// The first strict oracle that fired before the failure, in a re-run
+    /// ([`crate::root_cause`]).
+    pub first_broken: Option<crate::root_cause::FirstBroken>,
+    /// A liveness failure's last seconds, per server, from the same re-run
+    /// ([`crate::progress`]).
+    pub liveness: Option<String>,
 }
 
 impl Outcome {
@@ -105,19 +120,24 @@ impl Outcome {
     /// words, one line per server at the failure point, and the replay
     /// command.
     pub fn report(&self) -> Option<String> {
-        self.report_replayed_by(&replay_command_expecting(
+        let replay = replay_command_expecting(
             self.test,
             self.seed,
             self.edition,
             self.strict,
             Some(self.trace_hash),
-        ))
+        );
+        let strict = crate::root_cause::ORACLES;
+        let strict_replay =
+            replay_command_expecting(self.test, self.seed, self.edition, strict, None);
+        self.report_replayed_by(&replay, &strict_replay)
     }
 
-    /// [`Outcome::report`] with another replay line: a tool running a Raft
-    /// other than the crate's own (`lab --raft NAME`) names the command that
-    /// reproduces that one.
-    pub fn report_replayed_by(&self, replay: &str) -> Option<String> {
+    /// [`Outcome::report`] with other replay lines (the run's, and the one
+    /// with every oracle for its first broken invariant): a tool running a
+    /// Raft other than the crate's own (`lab --raft NAME`) names the command
+    /// that reproduces that one.
+    pub fn report_replayed_by(&self, replay: &str, strict_replay: &str) -> Option<String> {
         let f = self.result.as_ref().err()?;
         let what = match f.kind {
             Kind::Check => "check failed",
@@ -126,8 +146,17 @@ impl Outcome {
             Kind::Oracle => "oracle failed",
         };
         let servers: String = self.cluster.iter().map(|s| format!("\n  {s}")).collect();
+        let first_broken = self.first_broken.as_ref().map_or(String::new(), |b| {
+            format!(
+                "\n  first broken invariant: {}\n    replay: {strict_replay}",
+                b.describe()
+            )
+        });
+        let liveness = self.liveness.as_ref().map_or(String::new(), |text| {
+            format!("\n  {}", text.replace('\n', "\n  "))
+        });
         Some(format!(
-            "FAIL {} seed={} edition={} at {} virtual: {what} in {}: {}{servers}\n  replay: {}",
+            "FAIL {} seed={} edition={} at {} virtual: {what} in {}: {}{first_broken}{liveness}{servers}\n  replay: {}",
             self.test,
             show_seed(self.seed),
             self.edition,
@@ -142,15 +171,57 @@ impl Outcome {
 /// Runs one test on one seed with Rafts made by `factory`.
 pub fn run<R: Raft>(spec: RunSpec, factory: Factory<R>) -> Outcome {
     let check = spec.check.then(crate::determinism::Recorder::hashing);
-    run_with(spec, factory, check)
+    let (mut outcome, _, factory) = run_inner(spec, factory, check, None);
+    if let Some(factory) = factory.filter(|_| crate::root_cause::wanted(&spec)) {
+        let explained = crate::root_cause::explain(spec, &outcome, factory);
+        outcome.first_broken = explained.first_broken;
+        outcome.liveness = explained.liveness;
+    }
+    outcome
 }
+
+/// What a re-run observed: the first violation of its oracles (with its
+/// time) and the liveness explanation.
+#[derive(Debug, Default)]
+pub(crate) struct Observed {
+    pub(crate) violation: Option<(crate::oracle::Violation, Time)>,
+    pub(crate) progress: Option<String>,
+}
+
+/// An outcome, what it observed, and the factory back (unless the run
+/// panicked before it had a tester).
+type Ran<R> = (Outcome, Observed, Option<Factory<R>>);
 
 /// [`run`] with a check recorder of the caller's (describe mode).
 pub(crate) fn run_with<R: Raft>(
     spec: RunSpec,
     factory: Factory<R>,
-    mut check: Option<crate::determinism::Recorder>,
+    check: Option<crate::determinism::Recorder>,
 ) -> Outcome {
+    run_inner(spec, factory, check, None).0
+}
+
+/// [`run`] with its oracles observing only: the run goes on past a
+/// violation, which comes back with its time (see [`crate::root_cause`]);
+/// with `progress_from`, progress is recorded from then on
+/// ([`crate::progress`]).
+pub(crate) fn run_observing<R: Raft>(
+    spec: RunSpec,
+    factory: Factory<R>,
+    progress_from: Option<Time>,
+) -> (Outcome, Observed) {
+    let (outcome, observed, _) = run_inner(spec, factory, None, Some(progress_from));
+    (outcome, observed)
+}
+
+/// `observing`: `None` for a plain run; else the oracles observe only, and
+/// progress is recorded from the time given, if one is.
+fn run_inner<R: Raft>(
+    spec: RunSpec,
+    factory: Factory<R>,
+    mut check: Option<crate::determinism::Recorder>,
+    observing: Option<Option<Time>>,
+) -> Ran<R> {
     let def = spec.test;
     let mut slot: Option<Tester<R>> = None;
     let result = catch_unwind(AssertUnwindSafe(|| {
@@ -163,6 +234,10 @@ pub(crate) fn run_with<R: Raft>(
         let tester = slot.insert(Tester::new(setup, spec.edition, seed, factory));
         tester.set_budget(spec.budget);
         tester.set_oracles(spec.strict);
+        tester.set_oracles_observing(observing.is_some());
+        if let Some(Some(from)) = observing {
+            tester.set_progress(from);
+        }
         tester.set_check(check.take());
         match &scenario {
             Some((s, drew)) => crate::scenario::run::execute(s, drew.as_deref(), tester),
@@ -204,7 +279,15 @@ pub(crate) fn run_with<R: Raft>(
         }))
         .unwrap_or_default();
     }
-    Outcome {
+    let observed = Observed {
+        violation: slot.as_mut().and_then(Tester::take_observed_violation),
+        // A Raft that panicked may panic again when inspected.
+        progress: catch_unwind(AssertUnwindSafe(|| {
+            slot.as_ref().and_then(Tester::explain_progress)
+        }))
+        .unwrap_or_default(),
+    };
+    let outcome = Outcome {
         test: def.name,
         seed: spec.seed,
         edition: spec.edition,
@@ -216,5 +299,8 @@ pub(crate) fn run_with<R: Raft>(
         strict: spec.strict,
         cluster,
         check,
-    }
+        first_broken: None,
+        liveness: None,
+    };
+    (outcome, observed, slot.map(|t| t.factory))
 }

@@ -21,8 +21,9 @@ use std::path::PathBuf;
 /// Runs `spec` with every event collected (labtrace's collector, its
 /// default filter), as the timeline reads them.
 pub fn run_collected<R: Raft>(spec: RunSpec, factory: Factory<R>) -> (Outcome, Vec<Event>) {
-    let (outcome, events) =
-        labtrace::collected(labtrace::LogFilter::default(), || run(spec, factory));
+    let (outcome, events) = labtrace::collected(labtrace::LogFilter::default(), || {
+        run(spec.root_cause(false), factory)
+    });
     (outcome, events_of(&events))
 }
 

@@ -88,14 +88,18 @@ const PLANTED: &[Planted] = &[
         test: "TestFailAgree3B",
         seed: 1,
         edition: Edition::Y2025,
-        check: "oracle:applied-agree",
+        // At the vote, before any value diverges (applied-agree alone
+        // catches it later).
+        check: "oracle:election-restriction",
     },
     Planted {
         bug: Bug::CommitOldTerm,
         test: "TestFigure83C",
         seed: 50,
         edition: Edition::Y2025,
-        check: "oracle:applied-agree",
+        // An entry of an old term counted committed, then overwritten: the
+        // next leader lacks it before anyone applies it.
+        check: "oracle:leader-completeness",
     },
     Planted {
         bug: Bug::CommitPastLastNew,
@@ -355,7 +359,9 @@ fn a_raft_without_inspect_runs_and_the_lines_say_what_was_skipped() {
     let outcome = run_lens("TestBasicAgree3B", Twist::Blind);
     assert!(outcome.passed(), "{}", outcome.report().unwrap_or_default());
     let note = "strict: inspect() returned None: oracle:log-matching, \
-                oracle:stored-on-majority, oracle:durability skipped; \
+                oracle:stored-on-majority, oracle:durability, \
+                oracle:leader-completeness, oracle:leader-append-only, \
+                oracle:election-restriction skipped; \
                 oracle:election-safety uses state()";
     assert_eq!(
         outcome.lines.iter().filter(|l| *l == note).count(),

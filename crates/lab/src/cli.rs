@@ -20,12 +20,14 @@ pub struct Cli {
     /// Strict oracles: check Raft's safety properties after every input
     /// (one leader per term, log matching, applied entries stored on a
     /// majority, applied values agree, applied index never goes back, durable
-    /// state equal to a restart's).
+    /// state equal to a restart's, a new leader holds every committed entry,
+    /// a leader only appends, votes go to up-to-date logs only).
     #[arg(long, global = true)]
     pub strict: bool,
     /// Only these strict oracles, comma-separated: election-safety,
     /// log-matching, stored-on-majority, applied-agree, apply-monotonic,
-    /// durability.
+    /// durability, leader-completeness, leader-append-only,
+    /// election-restriction.
     #[arg(long, global = true, value_name = "LIST", value_parser = parse_oracles, conflicts_with = "strict")]
     pub oracles: Option<OracleSet>,
     /// Load scenario files (`*.toml`) from DIR as tests `scenario/<stem>`
@@ -113,6 +115,10 @@ pub struct Common {
     /// Strict oracles (set from the global `--strict` or `--oracles`).
     #[arg(skip)]
     pub strict: OracleSet,
+    /// Do not re-run a failed run with every strict oracle observing to
+    /// find its first broken invariant (faster when many runs fail).
+    #[arg(long)]
+    pub no_root_cause: bool,
 }
 
 impl Common {
@@ -128,6 +134,7 @@ impl Common {
         tester::RunSpec::new(test, seed, self.edition)
             .with_budget(self.budget())
             .oracles(self.strict)
+            .root_cause(!self.no_root_cause)
     }
 }
 

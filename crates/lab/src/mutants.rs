@@ -111,6 +111,8 @@ pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
             let common = Common {
                 strict: pass.oracles(),
                 max_events: args.common.max_events.min(MUTANT_MAX_EVENTS),
+                // A killed mutant's first broken invariant is not asked for.
+                no_root_cause: true,
                 ..args.common
             };
             let config = PoolConfig {
@@ -489,6 +491,8 @@ mod tests {
             replay: format!("lab replay {test} --seed {seed} --raft bug:double-vote"),
             check_hash: None,
             nondeterministic: None,
+            first_broken: None,
+            liveness: None,
         }
     }
 

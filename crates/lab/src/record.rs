@@ -80,6 +80,20 @@ impl FailureRecord {
     }
 }
 
+/// The first strict oracle that fired before a run's failure, in its
+/// re-run with every oracle observing (see [`tester::root_cause`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstBrokenRecord {
+    /// The oracle (`oracle:applied-agree`).
+    pub check: String,
+    /// What it saw.
+    pub message: String,
+    /// Virtual time it fired.
+    pub virtual_ms: u64,
+    /// The command that replays the run with the oracles failing it.
+    pub replay: String,
+}
+
 /// One run of one test on one seed.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RunRecord {
@@ -110,6 +124,13 @@ pub struct RunRecord {
     /// passed nor failed, but nondeterministic (see [`tester::determinism`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nondeterministic: Option<Box<Nondeterminism>>,
+    /// The first broken invariant, when an oracle fired before the failure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_broken: Option<Box<FirstBrokenRecord>>,
+    /// A liveness failure's last seconds, per server (see
+    /// [`tester::progress`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub liveness: Option<Box<str>>,
 }
 
 impl RunRecord {
@@ -141,6 +162,21 @@ impl RunRecord {
             ),
             check_hash: outcome.check.as_ref().map(|c| c.hash),
             nondeterministic: None,
+            first_broken: outcome.first_broken.as_ref().map(|b| {
+                Box::new(FirstBrokenRecord {
+                    check: b.check.to_string(),
+                    message: b.message.clone(),
+                    virtual_ms: b.at.0,
+                    replay: replay_command(
+                        outcome.test,
+                        outcome.seed,
+                        outcome.edition,
+                        raft,
+                        tester::root_cause::ORACLES,
+                    ),
+                })
+            }),
+            liveness: outcome.liveness.as_deref().map(Box::from),
         }
     }
 
@@ -161,6 +197,8 @@ impl RunRecord {
             replay: job.replay(),
             check_hash: None,
             nondeterministic: None,
+            first_broken: None,
+            liveness: None,
         }
     }
 
@@ -223,7 +261,7 @@ impl RunRecord {
         }
         let f = self.failure.as_ref()?;
         Some(format!(
-            "FAIL {} seed={} edition={} {}: {} in {}: {}\n  replay: {}",
+            "FAIL {} seed={} edition={} {}: {} in {}: {}{}\n  replay: {}",
             self.test,
             show_seed(self.seed),
             self.edition,
@@ -231,8 +269,29 @@ impl RunRecord {
             f.kind.describe(),
             f.check,
             f.message,
+            self.first_broken_lines(),
             self.replay
         ))
+    }
+
+    /// Under the failure: `first broken invariant: 0.850s, oracle:...: ...`
+    /// and its replay line, then a liveness failure's explanation; or
+    /// nothing.
+    pub fn first_broken_lines(&self) -> String {
+        let mut lines = self.first_broken.as_ref().map_or(String::new(), |b| {
+            format!(
+                "\n  first broken invariant: {}, {}: {}\n    replay: {}",
+                labrpc::Time(b.virtual_ms),
+                b.check,
+                b.message,
+                b.replay
+            )
+        });
+        if let Some(text) = &self.liveness {
+            lines.push_str("\n  ");
+            lines.push_str(&text.replace('\n', "\n  "));
+        }
+        lines
     }
 }
 
@@ -324,6 +383,8 @@ pub mod testing {
             replay: format!("lab replay {test} --seed {seed}"),
             check_hash: None,
             nondeterministic: None,
+            first_broken: None,
+            liveness: None,
         }
     }
 }

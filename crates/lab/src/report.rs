@@ -161,26 +161,32 @@ pub fn table(summary: &Summary) -> String {
 /// How many seeds of a group are listed; the rest are counted.
 const SEEDS_SHOWN: usize = crate::summary::FASTEST_KEPT;
 
-/// The failures grouped by signature (test and failed check), in suite
+/// The failures grouped by signature (test, failed check and the first
+/// broken invariant of their re-runs), in suite
 /// order; in each group the fastest-failing seed (least virtual time to the
 /// failure) first, with its replay command. Empty when nothing failed.
 pub fn failure_groups(summary: &Summary) -> String {
     let mut out = String::new();
     for group in summary.signatures() {
+        let first = group
+            .first_broken
+            .as_ref()
+            .map_or(String::new(), |b| format!(" (first broken: {b})"));
         let _ = writeln!(
             out,
-            "{} / {}: {} failed",
+            "{} / {}{first}: {} failed",
             group.test, group.check, group.failed
         );
         for r in group.fastest.iter().take(SEEDS_SHOWN) {
             let f = r.failure.as_ref().expect("grouped runs failed");
             let _ = writeln!(
                 out,
-                "  seed={} {}: {}: {}",
+                "  seed={} {}: {}: {}{}",
                 show_seed(r.seed),
                 f.when(),
                 f.kind.describe(),
-                f.message
+                f.message,
+                r.first_broken_lines().replace("\n", "\n  ")
             );
         }
         if group.failed > SEEDS_SHOWN as u64 {
@@ -296,6 +302,56 @@ mod tests {
         assert!(groups.starts_with("TestReElection3A / c: 2 failed\n  seed=0x1 at 300 ms virtual"));
         assert!(groups.contains("fastest replay: lab replay TestReElection3A --seed 1"));
         assert_eq!(totals_line(&s), "1 passed, 2 failed");
+    }
+
+    #[test]
+    fn failures_group_by_their_first_broken_invariant() {
+        let broken = |seed: u64, oracle: Option<&str>| {
+            let mut r = record(
+                "TestBackup3B",
+                seed,
+                Some((FailKind::Check, "one", 900 + seed)),
+            );
+            r.first_broken = oracle.map(|check| {
+                Box::new(crate::record::FirstBrokenRecord {
+                    check: check.to_string(),
+                    message: format!("S1 voted for S0 in term {seed}"),
+                    virtual_ms: 850,
+                    replay: format!("lab replay TestBackup3B --seed {seed} --strict"),
+                })
+            });
+            r
+        };
+        let records = [
+            broken(1, Some("oracle:election-restriction")),
+            broken(2, None),
+            broken(3, Some("oracle:election-restriction")),
+        ];
+        let groups = failure_groups(&summary(&records));
+        assert!(
+            groups.starts_with(
+                "TestBackup3B / one: 1 failed\n  seed=0x2 at 902 ms virtual: check failed: m\n"
+            ),
+            "{groups}"
+        );
+        assert!(
+            groups.contains(
+                "TestBackup3B / one (first broken: oracle:election-restriction): 2 failed\n  \
+                 seed=0x1 at 901 ms virtual: check failed: m\n    \
+                 first broken invariant: 0.850s, oracle:election-restriction: S1 voted for S0 in term 1\n      \
+                 replay: lab replay TestBackup3B --seed 1 --strict\n"
+            ),
+            "{groups}"
+        );
+        let json = serde_json::to_value(&records[0]).unwrap();
+        assert_eq!(json["first_broken"]["check"], "oracle:election-restriction");
+        assert_eq!(json["first_broken"]["virtual_ms"], 850);
+        assert!(
+            serde_json::to_value(&records[1])
+                .unwrap()
+                .get("first_broken")
+                .is_none()
+        );
     }
 
     #[test]

@@ -127,6 +127,11 @@ pub(crate) fn failure_report(outcome: &Outcome, raft: Option<&str>, lab: &str) -
         None => outcome
             .report()
             .map(|report| format!("{report}\n  or: {lab}")),
-        Some(_) => outcome.report_replayed_by(lab),
+        Some(_) => {
+            let strict = tester::root_cause::ORACLES;
+            let (test, seed, edition) = (outcome.test, outcome.seed, outcome.edition);
+            let strict_lab = crate::record::replay_command(test, seed, edition, raft, strict);
+            outcome.report_replayed_by(lab, &strict_lab)
+        }
     }
 }

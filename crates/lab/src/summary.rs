@@ -55,6 +55,8 @@ pub struct Signature {
     pub test: String,
     /// The check.
     pub check: String,
+    /// The oracle that fired first in these runs' re-runs, if one did.
+    pub first_broken: Option<String>,
     /// How many runs failed so.
     pub failed: u64,
     /// The fastest-failing runs (least virtual time, then seed), at most
@@ -92,7 +94,7 @@ pub struct Skipped {
 #[derive(Clone, Debug, Default)]
 pub struct Summary {
     tests: BTreeMap<(usize, String), TestTotals>,
-    signatures: BTreeMap<(usize, String, String), Signature>,
+    signatures: BTreeMap<(usize, String, String, Option<String>), Signature>,
     nondeterministic: BTreeMap<(usize, String), Nondeterministic>,
     skipped: Vec<Skipped>,
     kinds: BTreeSet<FailKind>,
@@ -126,10 +128,17 @@ impl Summary {
         };
         self.failed += 1;
         self.kinds.insert(f.kind);
-        let key = (position, r.test.clone(), f.check.clone());
+        let first_broken = r.first_broken.as_ref().map(|b| b.check.clone());
+        let key = (
+            position,
+            r.test.clone(),
+            f.check.clone(),
+            first_broken.clone(),
+        );
         let signature = self.signatures.entry(key).or_insert_with(|| Signature {
             test: r.test.clone(),
             check: f.check.clone(),
+            first_broken,
             failed: 0,
             fastest: Vec::new(),
         });

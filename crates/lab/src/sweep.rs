@@ -123,6 +123,9 @@ pub fn worker_args(c: &Common, raft: Option<&str>) -> Vec<OsString> {
         out.push(arg.into());
     }
     out.extend(c.strict.flag_arg().split_whitespace().map(OsString::from));
+    if c.no_root_cause {
+        out.push("--no-root-cause".into());
+    }
     out
 }
 

@@ -332,3 +332,23 @@ fn oracle_lists_are_checked_before_any_work() {
     let out = lab(&["--oracles", "yes", "list"]);
     assert!(stderr(&out).contains("durability"), "names the oracles");
 }
+
+#[test]
+fn a_failed_run_names_its_first_broken_invariant_unless_told_not_to() {
+    let raft = ["--raft", "bug:vote-without-up-to-date-check"];
+    let run = ["run", "TestFailAgree3B", "--seed", "1", "--edition", "2025"];
+    let out = lab(&[&raft[..], &run[..]].concat());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("\n  first broken invariant: 2.463s, oracle:election-restriction: S0 voted for S1 in term 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains(" --strict --raft bug:vote-without-up-to-date-check\n"),
+        "{text}"
+    );
+    let quick = lab(&[&raft[..], &run[..], &["--no-root-cause"][..]].concat());
+    assert_eq!(quick.status.code(), Some(1));
+    assert!(!stdout(&quick).contains("first broken invariant"));
+}

@@ -153,21 +153,32 @@ pub fn describe(e: &Event) -> String {
         topic::COMMIT => change(e, "commit ", field::COMMIT_INDEX),
         topic::LOG => describe_log(e),
         topic::COURSE => f(field::LINE),
-        topic::CONNECT | topic::DISCONNECT | topic::CRASH => {
+        topic::CONNECT | topic::DISCONNECT => {
+            let links = f(field::LINKS);
+            let groups = link_groups(&links).unwrap_or_else(|| describe_links(&links));
             format!(
-                "{} S{}",
+                "{} S{}; {groups}",
                 e.topic(),
                 e.server.map_or(String::new(), |s| s.to_string())
             )
         }
+        topic::CRASH => format!(
+            "crash S{}",
+            e.server.map_or(String::new(), |s| s.to_string())
+        ),
         topic::RESTART => format!(
             "start S{} (incarnation {})",
             e.server.map_or(String::new(), |s| s.to_string()),
             f(field::INCARNATION)
         ),
-        topic::PARTITION => describe_links(&f(field::LINKS)),
+        topic::PARTITION => {
+            let links = f(field::LINKS);
+            link_groups(&links).unwrap_or_else(|| describe_links(&links))
+        }
         topic::NETWORK => describe_network(e),
         topic::START => describe_start(e),
+        // Its fields (`server`, `term` of a leader found) are in the words.
+        topic::CHECK => e.message.clone(),
         topic::FAILURE => format!("Fatal: {} [{}]", e.message, f(field::CHECK)),
         _ => generic(e),
     }
@@ -199,6 +210,43 @@ fn describe_log(e: &Event) -> String {
         let _ = write!(text, " (snapshot through {snap})");
     }
     text
+}
+
+/// The groups a `links` matrix makes, when it is a clean partition (every
+/// link inside a group up both ways, every link across groups cut both
+/// ways): `links: {S0} | {S1,S2}`. `None` for any other matrix.
+pub fn link_groups(matrix: &str) -> Option<String> {
+    let rows: Vec<&[u8]> = matrix.split(' ').map(str::as_bytes).collect();
+    let n = rows.len();
+    let up = |i: usize, j: usize| rows[i].get(j) == Some(&b'1');
+    let mut group_of: Vec<Option<usize>> = vec![None; n];
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for i in 0..n {
+        let found = (0..i).find(|&j| up(i, j) && up(j, i));
+        match found.and_then(|j| group_of[j]) {
+            Some(g) => {
+                group_of[i] = Some(g);
+                groups[g].push(i);
+            }
+            None => {
+                group_of[i] = Some(groups.len());
+                groups.push(vec![i]);
+            }
+        }
+    }
+    let clean =
+        (0..n).all(|i| (0..n).all(|j| i == j || (up(i, j) == (group_of[i] == group_of[j]))));
+    if !clean || rows.iter().any(|r| r.len() != n) {
+        return None;
+    }
+    let shown: Vec<String> = groups
+        .iter()
+        .map(|g| {
+            let names: Vec<String> = g.iter().map(|i| format!("S{i}")).collect();
+            format!("{{{}}}", names.join(","))
+        })
+        .collect();
+    Some(format!("links: {}", shown.join(" | ")))
 }
 
 /// The cut links of a `links` matrix: `S2 -x-> S0 S1; S3 -x-> S4`.
@@ -246,9 +294,9 @@ fn describe_start(e: &Event) -> String {
     let command = e.text(field::COMMAND).unwrap_or_default();
     match (e.u64(field::INDEX), e.u64(field::TERM)) {
         (Some(index), Some(term)) => {
-            format!("Start({command}) on S{server}: index {index}, term {term}")
+            format!("Start({command}) on S{server} -> index {index}, term {term}")
         }
-        _ => format!("Start({command}) on S{server}: not leader"),
+        _ => format!("Start({command}) on S{server} -> not leader"),
     }
 }
 
@@ -426,6 +474,25 @@ mod tests {
         );
         let crash = event(Source::Tester, "crash", Some(1), &[]);
         assert_eq!(wide_line(&crash), "   1.234s ---- crash: crash S1 ----");
+        let links = [("links", Value::Str("100 011 011".into()))];
+        let cut = event(Source::Tester, "disconnect", Some(0), &links);
+        assert_eq!(
+            wide_line(&cut),
+            "   1.234s ---- disconnect: disconnect S0; links: {S0} | {S1,S2} ----"
+        );
+        let started = [
+            ("command", Value::Str("106".into())),
+            ("index", Value::U64(7)),
+            ("term", Value::U64(4)),
+        ];
+        let start = event(Source::Tester, "start", Some(2), &started);
+        assert_eq!(describe(&start), "Start(106) on S2 -> index 7, term 4");
+        let mut leads = event(Source::Tester, "check", None, &[("term", Value::U64(3))]);
+        leads.message = "checkOneLeader: S1 leads (term 3)".into();
+        assert_eq!(
+            wide_line(&leads),
+            "   1.234s ---- check: checkOneLeader: S1 leads (term 3) ----"
+        );
         let mut failure = event(
             Source::Tester,
             "failure",
@@ -446,6 +513,12 @@ mod tests {
     #[test]
     fn links_say_which_are_cut() {
         assert_eq!(describe_links("111 111 111"), "every link up");
+        assert_eq!(link_groups("111 111 111").unwrap(), "links: {S0,S1,S2}");
+        assert_eq!(link_groups("100 011 011").unwrap(), "links: {S0} | {S1,S2}");
+        assert_eq!(link_groups("101 010 101").unwrap(), "links: {S0,S2} | {S1}");
+        // One-way cuts and non-transitive links are no clean partition.
+        assert_eq!(link_groups("110 111 011"), None);
+        assert_eq!(link_groups("111 011 111"), None);
         assert_eq!(
             describe_links("110 101 001"),
             "links cut: S0 -x-> S2; S2 -x-> S0 S1"

@@ -217,11 +217,13 @@ pub mod topic {
     /// A line the course's tester prints (`Test (3B): ...`, `... Passed`,
     /// warnings). Field: `line`, `t`.
     pub const COURSE: &str = "course";
-    /// The tester connected a server. Fields: `server`, `links`, `t`.
+    /// The tester connected a server. Fields: `server`, `links`, `t`;
+    /// rendered with the groups the links make (`links: {S0} | {S1,S2}`).
     pub const CONNECT: &str = "connect";
     /// The tester disconnected a server. Fields: `server`, `links`, `t`.
     pub const DISCONNECT: &str = "disconnect";
-    /// A scenario set links one by one. Fields: `links`, `t`.
+    /// A scenario set links one by one. Fields: `links`, `t` (rendered as
+    /// groups when they make a clean partition, else as the cut links).
     pub const PARTITION: &str = "partition";
     /// The network's fault flags changed. Fields: `reliable`,
     /// `long_reordering`, `t`.
@@ -238,7 +240,9 @@ pub mod topic {
     pub const START: &str = "start";
     /// `one(command, expected, retry)` began or ended. Message; `t`.
     pub const ONE: &str = "one";
-    /// A checker began or gave its verdict. Message; `t`.
+    /// A checker began or gave its verdict. Message; `t`; and `server`,
+    /// `term` when it names the leader it found (`checkOneLeader: S1 leads
+    /// (term 3)`, the liveness phase's `liveness: S0 leads (term 7)`).
     pub const CHECK: &str = "check";
     /// The run failed. Fields: `check`, `kind`, `t`; the message is the
     /// course's words.

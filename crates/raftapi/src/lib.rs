@@ -48,6 +48,8 @@
 //!   concatenation of shared pieces), and [`BytesBuilder`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
 //! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
+//! - [`describe`]: [`RpcKind`] and the `Debug`-reading defaults of
+//!   `Raft::rpc_kind` and `Raft::rpc_success` (liveness explanations).
 //! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
 //!   [`Config::seed`], so that the same run seed replays the same run.
 //!
@@ -141,12 +143,14 @@
 //! ```
 
 pub mod bytes;
+pub mod describe;
 pub mod effects;
 pub mod inspect;
 pub mod rng;
 pub mod types;
 
 pub use bytes::BytesBuilder;
+pub use describe::RpcKind;
 pub use effects::{ApplyMsg, Effects};
 pub use inspect::{Inspection, Role};
 pub use labcodec as codec;
@@ -268,5 +272,19 @@ pub trait Raft: Sized {
     /// oracles that need it report that they were skipped.
     fn inspect(&self) -> Option<Inspection> {
         None
+    }
+
+    /// What kind of RPC `request` is, for the lab's explanation of a
+    /// liveness failure. The default reads `request`'s `Debug` name (see
+    /// [`describe`]); override it if your names differ.
+    fn rpc_kind(request: &Self::Request) -> RpcKind {
+        RpcKind::from_debug(request)
+    }
+
+    /// Whether `reply` reports success (AppendEntries' `success`), if it
+    /// says. The default reads a `success: bool` field in its `Debug`
+    /// output (see [`describe`]).
+    fn rpc_success(reply: &Self::Reply) -> Option<bool> {
+        describe::success_from_debug(reply)
     }
 }

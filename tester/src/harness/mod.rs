@@ -377,6 +377,19 @@ impl<R: Raft> Tester<R> {
         tracing::info!(target: labtrace::vocab::TESTER, t = self.sim.now().0, topic, "{what}");
     }
 
+    /// A `check` marker naming the leader a checker found: `checkOneLeader:
+    /// S1 leads (term 3)`, with `server` and `term` as fields.
+    pub(crate) fn note_leader(&self, what: &str, leader: usize, term: u64) {
+        tracing::info!(
+            target: labtrace::vocab::TESTER,
+            t = self.sim.now().0,
+            topic = labtrace::vocab::topic::CHECK,
+            server = leader as u64,
+            term,
+            "{what}: S{leader} leads (term {term})"
+        );
+    }
+
     pub(crate) fn take_effects(&mut self) -> Box<Effects<R::Request>> {
         self.effects_pool.pop().unwrap_or_default()
     }

@@ -44,6 +44,8 @@ pub(crate) struct Observer {
     seen: Vec<Option<Seen>>,
     /// The command of the `one()` that failed, for the failure report.
     pub(crate) failing_command: Option<Bytes>,
+    /// The liveness explanation's recorder, in its re-run only.
+    pub(crate) progress: Option<Box<crate::progress::Progress>>,
 }
 
 impl Observer {

@@ -14,6 +14,9 @@ impl<R: Raft> Tester<R> {
     /// Server i just called `to` (the call is in the simulator): `send`.
     #[inline]
     pub(crate) fn observe_send(&mut self, i: usize, to: usize, call: CallId) {
+        if self.observer.progress.is_some() {
+            self.progress_sent(i, to, call);
+        }
         if !may_listen(Level::DEBUG) || !tracing::enabled!(target: vocab::RPC, Level::DEBUG) {
             return;
         }
@@ -61,6 +64,9 @@ impl<R: Raft> Tester<R> {
         reply: &Result<R::Reply, Loss>,
         sent_at: Time,
     ) {
+        if self.observer.progress.is_some() {
+            self.progress_resolved(owner, request, reply, sent_at);
+        }
         if self.observer.calls.is_empty() {
             return; // nothing numbered: RPC events are not wanted
         }

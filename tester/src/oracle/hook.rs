@@ -28,6 +28,19 @@ impl<R: Raft> Tester<R> {
         }
     }
 
+    /// With `observing`, the oracles record their first violation instead
+    /// of failing the run (see [`crate::root_cause`]); after it they rest.
+    pub(crate) fn set_oracles_observing(&mut self, observing: bool) {
+        if let Some(oracles) = self.oracles.as_mut() {
+            oracles.observing = observing.then_some(None);
+        }
+    }
+
+    /// The first violation of observing oracles, with its virtual time.
+    pub(crate) fn take_observed_violation(&mut self) -> Option<(Violation, labrpc::Time)> {
+        self.oracles.as_mut()?.observing.take().flatten()
+    }
+
     /// Whether the strict oracles are on.
     pub fn strict(&self) -> bool {
         self.oracles.is_some()
@@ -41,6 +54,9 @@ impl<R: Raft> Tester<R> {
         let Some(oracles) = self.oracles.as_mut() else {
             return;
         };
+        if oracles.resting() {
+            return;
+        }
         let node = &self.nodes[i];
         let Some(raft) = node.raft.as_ref() else {
             return;
@@ -63,7 +79,9 @@ impl<R: Raft> Tester<R> {
 
     /// Before the applier sees server i's `msg`.
     pub(crate) fn oracle_applied(&mut self, i: usize, msg: &ApplyMsg) {
-        if let Some(oracles) = self.oracles.as_mut() {
+        if let Some(oracles) = self.oracles.as_mut()
+            && !oracles.resting()
+        {
             let result = oracles.applied(i, msg);
             self.oracle_done(result);
         }
@@ -79,6 +97,15 @@ impl<R: Raft> Tester<R> {
     fn oracle_done(&mut self, result: Result<(), Violation>) {
         if let Some(note) = self.oracles.as_mut().and_then(Oracles::take_note) {
             self.say(note);
+        }
+        let now = self.sim.now();
+        if let Some(first) = self.oracles.as_mut().and_then(|o| o.observing.as_mut()) {
+            if let Err(v) = result
+                && first.is_none()
+            {
+                *first = Some((v, now));
+            }
+            return;
         }
         if let Err(v) = result {
             self.note("oracle", format_args!("{}: {}", v.check, v.message));

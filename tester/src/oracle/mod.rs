@@ -13,6 +13,9 @@
 //!  applier(i, ApplyMsg)          ── applied(i) ──> stored on a majority
 //!                                                  applied values agree
 //!                                                  applied index moves forwards
+//!                                                  new leader holds the committed
+//!                                                  leader append-only
+//!                                                  votes for up-to-date logs only
 //! ```
 //!
 //! Only the server that got the input is inspected (`Raft::inspect`
@@ -24,16 +27,20 @@
 //! and the run's lines say so.
 //!
 //! One concern per file: [`election`], [`log_matching`], [`majority`],
-//! [`applied`], [`monotonic`], [`durability`]; [`select`] names them.
+//! [`applied`], [`monotonic`], [`durability`], [`leader`] (leader
+//! completeness and append-only), [`vote`] (the election restriction);
+//! [`select`] names them.
 
 pub mod applied;
 pub mod durability;
 pub mod election;
 mod hook;
+pub mod leader;
 pub mod log_matching;
 pub mod majority;
 pub mod monotonic;
 pub mod select;
+pub mod vote;
 
 pub use select::{Oracle, OracleSet};
 
@@ -51,6 +58,12 @@ pub const APPLIED_AGREE: &str = "oracle:applied-agree";
 pub const APPLY_MONOTONIC: &str = "oracle:apply-monotonic";
 /// The durable state equals what a restart from the persisted bytes has.
 pub const DURABILITY: &str = "oracle:durability";
+/// A new leader's log holds every committed entry, at its term.
+pub const LEADER_COMPLETENESS: &str = "oracle:leader-completeness";
+/// A leader never overwrites or deletes entries of its own log in its term.
+pub const LEADER_APPEND_ONLY: &str = "oracle:leader-append-only";
+/// A vote goes only to a candidate whose log is at least as up-to-date.
+pub const ELECTION_RESTRICTION: &str = "oracle:election-restriction";
 
 /// A broken safety property: the oracle's check name and what it saw.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -93,10 +106,17 @@ pub struct Oracles {
     values: applied::AppliedValues,
     /// Recent shadows, shared by servers whose persisted bytes are equal.
     shadows: durability::Shadows,
+    /// What is known to be committed (leader completeness).
+    committed: leader::Committed,
+    /// Each candidacy's log (the election restriction).
+    candidacies: vote::Candidacies,
     /// Set when some `inspect()` returned `None`.
     blind: bool,
     /// The note about skipped oracles, until the harness takes it.
     note: Option<String>,
+    /// `Some` when observing only (a root-cause re-run): the first
+    /// violation and its time, instead of a failure.
+    pub(crate) observing: Option<Option<(Violation, labrpc::Time)>>,
 }
 
 impl Oracles {
@@ -109,8 +129,11 @@ impl Oracles {
             leaders: election::ElectionSafety::default(),
             values: applied::AppliedValues::default(),
             shadows: durability::Shadows::default(),
+            committed: leader::Committed::default(),
+            candidacies: vote::Candidacies::default(),
             blind: false,
             note: None,
+            observing: None,
         }
     }
 
@@ -124,7 +147,8 @@ impl Oracles {
         raft: &R,
     ) -> Result<(), Violation> {
         let slot = &mut self.slots[i];
-        if slot.incarnation != incarnation {
+        let same_incarnation = slot.incarnation == incarnation;
+        if !same_incarnation {
             slot.incarnation = incarnation;
             slot.applied = monotonic::Applied::default();
         }
@@ -178,6 +202,7 @@ impl Oracles {
                 old.snapshot_index == view.snapshot_index && kept == old.last_log_index().0
             }),
         };
+        self.check_figure3(i, same_incarnation, &view, kept)?;
         if !unchanged && self.selected.has(Oracle::LogMatching) {
             self.check_log_matching(i, &view, kept)?;
         }
@@ -215,6 +240,9 @@ impl Oracles {
             Oracle::StoredOnMajority,
             Oracle::ApplyMonotonic,
             Oracle::Durability,
+            Oracle::LeaderCompleteness,
+            Oracle::LeaderAppendOnly,
+            Oracle::ElectionRestriction,
         ]
         .into_iter()
         .any(|o| self.selected.has(o))
@@ -276,6 +304,37 @@ impl Oracles {
         }
     }
 
+    /// Leader completeness, leader append-only and the election restriction
+    /// for server i's new `view` (`kept`: how far it holds its last view's
+    /// log), before `view` replaces the last one.
+    fn check_figure3(
+        &mut self,
+        i: usize,
+        same_incarnation: bool,
+        view: &Inspection,
+        kept: u64,
+    ) -> Result<(), Violation> {
+        let old = self.slots[i].view.as_ref().filter(|_| same_incarnation);
+        if self.selected.has(Oracle::LeaderCompleteness) {
+            if leader::newly_leader(old, view) {
+                self.committed.check_new_leader(i, view)?;
+            }
+            self.committed.learn(i, view);
+        }
+        if self.selected.has(Oracle::LeaderAppendOnly)
+            && let Some(old) = old
+        {
+            leader::check_append_only(i, old, view, kept)?;
+        }
+        if self.selected.has(Oracle::ElectionRestriction) {
+            self.candidacies.observe(i, view);
+            if let Some(old) = old {
+                self.candidacies.check_vote(i, old, view)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Checks server i's new log against every live server's, scanning each
     /// pair only past what is known to agree.
     fn check_log_matching(
@@ -295,6 +354,12 @@ impl Oracles {
             self.agreed[j * n + i] = agreed;
         }
         Ok(())
+    }
+
+    /// Whether the oracles observe only and have seen their violation:
+    /// nothing more to check.
+    pub(crate) fn resting(&self) -> bool {
+        matches!(self.observing, Some(Some(_)))
     }
 
     /// The note saying which oracles were skipped, once.
@@ -332,6 +397,9 @@ impl Oracles {
             Oracle::LogMatching,
             Oracle::StoredOnMajority,
             Oracle::Durability,
+            Oracle::LeaderCompleteness,
+            Oracle::LeaderAppendOnly,
+            Oracle::ElectionRestriction,
         ]
         .into_iter()
         .filter(|&o| self.selected.has(o))

@@ -20,17 +20,26 @@ pub enum Oracle {
     ApplyMonotonic,
     /// The durable state equals what a restart from the persisted bytes has.
     Durability,
+    /// A new leader holds every committed entry.
+    LeaderCompleteness,
+    /// A leader never overwrites or deletes its own entries in its term.
+    LeaderAppendOnly,
+    /// A vote goes only to a candidate whose log is at least as up-to-date.
+    ElectionRestriction,
 }
 
 impl Oracle {
     /// Every oracle, in a fixed order (the order of the bits in [`OracleSet`]).
-    pub const ALL: [Oracle; 6] = [
+    pub const ALL: [Oracle; 9] = [
         Oracle::ElectionSafety,
         Oracle::LogMatching,
         Oracle::StoredOnMajority,
         Oracle::AppliedAgree,
         Oracle::ApplyMonotonic,
         Oracle::Durability,
+        Oracle::LeaderCompleteness,
+        Oracle::LeaderAppendOnly,
+        Oracle::ElectionRestriction,
     ];
 
     /// The check name a violation carries (`oracle:durability`).
@@ -42,6 +51,9 @@ impl Oracle {
             Oracle::AppliedAgree => super::APPLIED_AGREE,
             Oracle::ApplyMonotonic => super::APPLY_MONOTONIC,
             Oracle::Durability => super::DURABILITY,
+            Oracle::LeaderCompleteness => super::LEADER_COMPLETENESS,
+            Oracle::LeaderAppendOnly => super::LEADER_APPEND_ONLY,
+            Oracle::ElectionRestriction => super::ELECTION_RESTRICTION,
         }
     }
 
@@ -54,7 +66,7 @@ impl Oracle {
 
 /// A set of [`Oracle`]s, one bit each. Empty by default: strict off.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct OracleSet(u8);
+pub struct OracleSet(u16);
 
 impl OracleSet {
     /// No oracle: the course's verdicts only.
@@ -73,13 +85,13 @@ impl OracleSet {
 
     /// Whether `oracle` runs.
     pub fn has(self, oracle: Oracle) -> bool {
-        self.0 & (1 << oracle as u8) != 0
+        self.0 & (1 << oracle as u16) != 0
     }
 
     /// This set with `oracle` added.
     #[must_use]
     pub fn with(self, oracle: Oracle) -> OracleSet {
-        OracleSet(self.0 | 1 << oracle as u8)
+        OracleSet(self.0 | 1 << oracle as u16)
     }
 
     /// Whether no oracle runs.
@@ -220,7 +232,8 @@ mod tests {
         assert_eq!(
             err.to_string(),
             "'durability,yes' is not 0, 1, all, none or a comma-separated list of oracles: \
-             election-safety log-matching stored-on-majority applied-agree apply-monotonic durability"
+             election-safety log-matching stored-on-majority applied-agree apply-monotonic durability \
+             leader-completeness leader-append-only election-restriction"
         );
         assert!("durability,".parse::<OracleSet>().is_err());
     }

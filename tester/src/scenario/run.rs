@@ -143,6 +143,13 @@ fn liveness<R: Raft>(s: &Scenario, run: &mut Run, t: &mut Tester<R>) -> Check {
         }
         t.sleep(LEADER_POLL_MS)?;
     }
+    if let Some((leader, term)) = (0..run.n).find_map(|i| {
+        t.get_state(i)
+            .filter(|&(_, l)| l)
+            .map(|(term, _)| (i, term))
+    }) {
+        t.note_leader("liveness", leader, term);
+    }
     let x = t.rand_int();
     match t.one(Cmd::Int(x), run.n / 2 + 1, true) {
         Err(f) if f.check == "one" => Err(oracle(

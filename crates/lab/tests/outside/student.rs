@@ -1,8 +1,9 @@
 //! A student's Raft, written outside labraft the way a student writes one:
 //! elections, replication with one-step backup, persistence, no snapshots,
 //! no fast backup. Options make the variants the tests need: with or
-//! without its own logging, with or without `inspect()`, and with the
-//! classic replication bug of a leader that never backs up `next_index`.
+//! without its own logging, with or without `inspect()`, and with classic
+//! bugs: a leader that never backs up `next_index`, a leader that truncates
+//! its own log, votes without (or with half of) the up-to-date check.
 
 use raftapi::{
     ApplyMsg, Bytes, Config, Effects, Inspection, Instant, LogIndex, NodeId, Persisted, Raft, Role,
@@ -19,6 +20,13 @@ pub struct Opts {
     pub inspect: bool,
     /// The bug: a refused AppendEntries never moves `next_index` back.
     pub never_backs_up: bool,
+    /// The bug: a vote without the up-to-date check (§5.4.1).
+    pub vote_ignores_log: bool,
+    /// The bug: a vote's up-to-date check that compares log lengths only.
+    pub vote_by_length: bool,
+    /// The bug: a leader refused an AppendEntries truncates its own log to
+    /// the follower's (as it guesses it).
+    pub leader_truncates: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -233,7 +241,13 @@ impl Student {
             self.step_down(a.term);
         }
         let (last_index, last_term) = self.last();
-        let up_to_date = (a.last_term, a.last_index) >= (last_term, last_index);
+        let up_to_date = if self.opts.vote_ignores_log {
+            true
+        } else if self.opts.vote_by_length {
+            a.last_index >= last_index
+        } else {
+            (a.last_term, a.last_index) >= (last_term, last_index)
+        };
         let free = self.voted_for.is_none_or(|v| v == a.candidate);
         let granted = a.term == self.term && free && up_to_date;
         if granted {
@@ -345,6 +359,15 @@ impl Raft for Student {
                     self.matched[peer] = self.matched[peer].max(a.prev_log_index + a.entries.len());
                     self.next[peer] = self.matched[peer] + 1;
                     self.advance_commit(out);
+                } else if self.opts.leader_truncates {
+                    self.log
+                        .truncate((a.prev_log_index + 1).max(self.commit + 1));
+                    let len = self.log.len();
+                    self.next
+                        .iter_mut()
+                        .for_each(|next| *next = (*next).min(len));
+                    self.next[peer] = a.prev_log_index.max(1);
+                    self.persist(out);
                 } else if !self.opts.never_backs_up {
                     self.next[peer] = (self.next[peer] - 1).max(1);
                     self.send_append(peer, out);
