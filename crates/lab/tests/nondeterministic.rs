@@ -7,6 +7,7 @@
 //! below, each starting itself as that binary.
 
 mod common;
+use common::{stderr, stdout};
 #[allow(dead_code)]
 #[path = "outside/student.rs"]
 mod student;
@@ -66,14 +67,6 @@ fn me(args: &[&str]) -> Output {
         .env_remove("LAB_LOG")
         .output()
         .expect("runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8")
 }
 
 /// `sweep` with `args` and `--json`: the output and the document.

@@ -10,6 +10,7 @@
 //! review the diff.
 
 mod common;
+use common::{stderr, stdout};
 #[path = "outside/student.rs"]
 mod student;
 
@@ -64,14 +65,6 @@ fn me(args: &[&str]) -> Output {
         .env_remove("LAB_LOG")
         .output()
         .expect("runs")
-}
-
-fn stdout(out: &Output) -> String {
-    String::from_utf8(out.stdout.clone()).expect("utf-8")
-}
-
-fn stderr(out: &Output) -> String {
-    String::from_utf8(out.stderr.clone()).expect("utf-8")
 }
 
 /// A replay line's parts: time (ms), server, label, text.
