@@ -64,6 +64,8 @@ for (const entry of entries) {
     assert.equal(await page.locator('#state-panel').isVisible(), true);
     const rows = await page.$$eval('#state-table tr.server-state', rs => rs.map(r => r.cells[0].textContent));
     assert.deepEqual(rows, Array.from({ length: entry.servers }, (_, i) => 'S' + i));
+    // The cursor line is drawn on the next animation frame.
+    await page.locator('#cursor-line').waitFor({ state: 'attached' });
     assert.equal(await page.locator('#cursor-line').count(), 1);
     assert.equal(await page.locator('#link-grid tr').count(), entry.servers + 1);
 
