@@ -134,11 +134,9 @@ impl Measurer {
         self.scratch.clear();
         encode_append(value, &mut self.scratch)
             .expect("a message type that postcard cannot encode");
-        let mut digest = Digest::default();
-        digest.write(&self.scratch);
         Measure {
             len: self.scratch.len(),
-            digest: digest.finish(),
+            digest: Digest::of(&self.scratch),
         }
     }
 }
