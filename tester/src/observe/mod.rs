@@ -79,15 +79,17 @@ impl<R: Raft> Tester<R> {
 
     #[inline(never)]
     fn enter_input(&self, i: usize, input: &'static str) -> Box<EnteredSpan> {
-        Box::new(tracing::info_span!(
-            target: vocab::INPUT,
-            "input",
-            server = i as u64,
-            incarnation = u64::from(self.nodes[i].incarnation),
-            t = self.sim.now().0,
-            input
+        Box::new(
+            tracing::info_span!(
+                target: vocab::INPUT,
+                "input",
+                server = i as u64,
+                incarnation = u64::from(self.nodes[i].incarnation),
+                t = self.sim.now().0,
+                input
+            )
+            .entered(),
         )
-        .entered())
     }
 }
 
