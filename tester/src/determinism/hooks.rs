@@ -66,20 +66,12 @@ fn action(code: u64, detail: u64) -> String {
     }
 }
 
-/// The recorder, for an event the simulator's trace hash covers (a call,
-/// a delivery, an answer, a resolution, a timer): only describe mode, which
-/// must say where two runs parted, folds those one by one; a hashing run
-/// folds the final trace hash at the end, which covers them all.
-#[inline]
-fn traced(check: &mut Option<Box<Recorder>>) -> Option<&mut Recorder> {
-    check.as_deref_mut().filter(|c| c.describing_events())
-}
-
 impl<R: Raft> Tester<R> {
     /// Installs a check recorder (or removes it), folding in what the
     /// servers did while they were made: each one's persisted state and
     /// wake-up, and the simulator's trace so far (their calls).
     pub fn set_check(&mut self, recorder: Option<Recorder>) {
+        self.check_traced = recorder.as_ref().is_some_and(Recorder::describing_events);
         self.check = recorder.map(Box::new);
         let trace = self.sim.trace_hash();
         let Some(check) = self.check.as_deref_mut() else {
@@ -162,7 +154,10 @@ impl<R: Raft> Tester<R> {
     /// A request reached server i from `from`.
     #[inline]
     pub(crate) fn check_request(&mut self, i: usize, from: usize, call: CallId) {
-        let Some(check) = traced(&mut self.check) else {
+        if !self.check_traced {
+            return; // covered by the trace hash (see the module's docs)
+        }
+        let Some(check) = self.check.as_deref_mut() else {
             return;
         };
         let label = check.call_label(call);
@@ -187,7 +182,10 @@ impl<R: Raft> Tester<R> {
         reply: &Result<R::Reply, Loss>,
         live: bool,
     ) {
-        let Some(check) = traced(&mut self.check) else {
+        if !self.check_traced {
+            return; // covered by the trace hash (see the module's docs)
+        }
+        let Some(check) = self.check.as_deref_mut() else {
             return;
         };
         let outcome = match reply {
@@ -219,7 +217,10 @@ impl<R: Raft> Tester<R> {
     /// A timer fired: server i's wake-up timer, or (`None`) a tester task's.
     #[inline]
     pub(crate) fn check_timer(&mut self, i: Option<usize>, key: u64) {
-        let Some(check) = traced(&mut self.check) else {
+        if !self.check_traced {
+            return; // covered by the trace hash (see the module's docs)
+        }
+        let Some(check) = self.check.as_deref_mut() else {
             return;
         };
         check.fold(self.sim.now(), i, what::TIMER, [key, 0], || match i {
@@ -291,7 +292,10 @@ impl<R: Raft> Tester<R> {
     /// answer's bytes); `text` from [`Tester::check_answer_text`].
     #[inline]
     pub(crate) fn check_answer(&mut self, i: usize, call: CallId, text: Option<String>) {
-        let Some(check) = traced(&mut self.check) else {
+        if !self.check_traced {
+            return; // covered by the trace hash (see the module's docs)
+        }
+        let Some(check) = self.check.as_deref_mut() else {
             return;
         };
         let trace = self.sim.trace_hash();
@@ -309,7 +313,10 @@ impl<R: Raft> Tester<R> {
     /// now covers the request's bytes).
     #[inline]
     pub(crate) fn check_call(&mut self, i: usize, to: usize, call: CallId) {
-        let Some(check) = traced(&mut self.check) else {
+        if !self.check_traced {
+            return; // covered by the trace hash (see the module's docs)
+        }
+        let Some(check) = self.check.as_deref_mut() else {
             return;
         };
         let trace = self.sim.trace_hash();
