@@ -71,7 +71,7 @@ impl<R: Raft> Tester<R> {
     /// servers did while they were made: each one's persisted state and
     /// wake-up, and the simulator's trace so far (their calls).
     pub fn set_check(&mut self, recorder: Option<Recorder>) {
-        self.check_traced = recorder.as_ref().is_some_and(Recorder::describing_events);
+        self.check_describing = recorder.as_ref().is_some_and(Recorder::describing_events);
         self.check = recorder.map(Box::new);
         let trace = self.sim.trace_hash();
         let Some(check) = self.check.as_deref_mut() else {
@@ -154,7 +154,7 @@ impl<R: Raft> Tester<R> {
     /// A request reached server i from `from`.
     #[inline]
     pub(crate) fn check_request(&mut self, i: usize, from: usize, call: CallId) {
-        if !self.check_traced {
+        if !self.check_describing {
             return; // covered by the trace hash (see the module's docs)
         }
         let Some(check) = self.check.as_deref_mut() else {
@@ -182,7 +182,7 @@ impl<R: Raft> Tester<R> {
         reply: &Result<R::Reply, Loss>,
         live: bool,
     ) {
-        if !self.check_traced {
+        if !self.check_describing {
             return; // covered by the trace hash (see the module's docs)
         }
         let Some(check) = self.check.as_deref_mut() else {
@@ -217,7 +217,7 @@ impl<R: Raft> Tester<R> {
     /// A timer fired: server i's wake-up timer, or (`None`) a tester task's.
     #[inline]
     pub(crate) fn check_timer(&mut self, i: Option<usize>, key: u64) {
-        if !self.check_traced {
+        if !self.check_describing {
             return; // covered by the trace hash (see the module's docs)
         }
         let Some(check) = self.check.as_deref_mut() else {
@@ -292,7 +292,7 @@ impl<R: Raft> Tester<R> {
     /// answer's bytes); `text` from [`Tester::check_answer_text`].
     #[inline]
     pub(crate) fn check_answer(&mut self, i: usize, call: CallId, text: Option<String>) {
-        if !self.check_traced {
+        if !self.check_describing {
             return; // covered by the trace hash (see the module's docs)
         }
         let Some(check) = self.check.as_deref_mut() else {
@@ -313,7 +313,7 @@ impl<R: Raft> Tester<R> {
     /// now covers the request's bytes).
     #[inline]
     pub(crate) fn check_call(&mut self, i: usize, to: usize, call: CallId) {
-        if !self.check_traced {
+        if !self.check_describing {
             return; // covered by the trace hash (see the module's docs)
         }
         let Some(check) = self.check.as_deref_mut() else {
@@ -374,8 +374,7 @@ impl<R: Raft> Tester<R> {
     /// command is the tester's own: only the answer is the Raft's).
     #[inline]
     pub(crate) fn check_command(&self, command: &Bytes) -> Option<Bytes> {
-        let check = self.check.as_deref()?;
-        check.describing_events().then(|| command.clone())
+        self.check_describing.then(|| command.clone())
     }
 
     /// `start(command)` on server i answered `started`.
@@ -390,6 +389,9 @@ impl<R: Raft> Tester<R> {
             return;
         };
         let answer = started.map_or(0, |s| s.index.0 << 16 ^ s.term.0 ^ 1 << 63);
+        if !self.check_describing {
+            return check.fold_words([what::START << 56 ^ (i as u64) << 48, answer]);
+        }
         check.fold(self.sim.now(), Some(i), what::START, [answer, 0], || {
             let said = match started {
                 Some(s) => format!("index {}, term {}", s.index, s.term),
