@@ -35,7 +35,8 @@
 //! - `src/bin/compare-sweeps.rs`: a second binary, the trace-hash contract
 //!   checked between two `sweep --json` files (`make compare-sweeps`).
 //! - [`sweep`]: `sweep`; [`jobs`]: seed ranges and the lazy job list;
-//!   [`pool`]: worker processes and the parent's watchdog; [`worker`]: the
+//!   [`pool`]: worker processes and the parent's watchdog; [`pipeline`]: a
+//!   plain sweep's worker fed jobs ahead of their turn; [`worker`]: the
 //!   child side; [`signals`]: SIGINT and SIGTERM; [`progress`]: bars or
 //!   plain lines, the ETA; [`stream`]: `--json` written as runs finish.
 //! - [`summary`]: what is kept of the results (counters, signatures);
@@ -102,6 +103,7 @@ pub mod new;
 #[cfg(not(feature = "reference"))]
 mod no_raft;
 pub mod out;
+pub mod pipeline;
 #[cfg(feature = "reference")]
 pub mod planted;
 pub mod pool;
