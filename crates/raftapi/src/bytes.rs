@@ -86,7 +86,10 @@ impl Segments {
             }
             Segments::Few(_, few) => {
                 let mut many: Vec<Segment> = Vec::with_capacity(2 * INLINE_SEGMENTS);
-                many.extend(few.iter_mut().map(|s| std::mem::replace(s, Segment::Copied { end: 0 })));
+                many.extend(
+                    few.iter_mut()
+                        .map(|s| std::mem::replace(s, Segment::Copied { end: 0 })),
+                );
                 many.push(segment);
                 *self = Segments::Many(many);
             }
