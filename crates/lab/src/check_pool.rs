@@ -60,7 +60,7 @@ impl<'a> Mirror<'a> {
 }
 
 impl Source for Mirror<'_> {
-    fn next(&self) -> Option<(u64, Job)> {
+    fn next(&self, wait: bool) -> Option<(u64, Job)> {
         let mut queue = self.queue.lock().expect("not poisoned");
         loop {
             if self.interrupt.load(Ordering::SeqCst) {
@@ -69,7 +69,7 @@ impl Source for Mirror<'_> {
             if let Some(next) = queue.0.pop_front() {
                 return Some(next);
             }
-            if queue.1 {
+            if queue.1 || !wait {
                 return None;
             }
             queue = self

@@ -34,14 +34,15 @@ pub const DEPTH: usize = 2;
 /// Where a pipeline's jobs come from: the sweep's [`Feed`], or (a checked
 /// sweep's second side) the jobs the first side ran.
 pub(crate) trait Source: Sync {
-    /// The next job and its index; `None` when there are no more.
-    fn next(&self) -> Option<(u64, Job)>;
+    /// The next job and its index; `None` when there are no more, or
+    /// (unless `wait`) none yet: a caller with jobs queued does not wait.
+    fn next(&self, wait: bool) -> Option<(u64, Job)>;
     /// The flag an interrupt sets.
     fn interrupt_flag(&self) -> &AtomicBool;
 }
 
 impl<I: Iterator<Item = Job> + Send> Source for Feed<I> {
-    fn next(&self) -> Option<(u64, Job)> {
+    fn next(&self, _wait: bool) -> Option<(u64, Job)> {
         Feed::next(self)
     }
     fn interrupt_flag(&self) -> &AtomicBool {
@@ -157,7 +158,7 @@ fn feed_worker(
     let mut running = None;
     loop {
         while queue.len() < DEPTH
-            && let Some(next) = feed.next()
+            && let Some(next) = feed.next(queue.is_empty())
         {
             queue.push_back(next);
         }
