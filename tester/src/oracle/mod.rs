@@ -18,10 +18,14 @@
 //!                                                  votes for up-to-date logs only
 //! ```
 //!
-//! Only the server that got the input is inspected (`Raft::inspect`
-//! allocates its log's terms), and not after a *quiet* input (no effect
-//! recorded, no reply, `state()` as before): that one showed nothing to
-//! anyone and is looked at with the server's next input. A Raft whose
+//! Only the server that got the input is inspected, and not after a *quiet*
+//! input (no effect recorded, no reply, `state()` as before): that one
+//! showed nothing to anyone and is looked at with the server's next input.
+//! `Raft::inspect` copies the whole log; a Raft that also gives
+//! `Raft::inspect_header` has its last view carried over while its log only
+//! grows, and only the new entries' terms read (`header`, which checks the
+//! hint and reports a lie as [`INSPECT_HEADER`]). Log matching scans each
+//! pair of logs only past what earlier scans established. A Raft whose
 //! `inspect` returns `None` still runs: election safety falls back on
 //! `state()`, log matching, stored-on-majority and durability are skipped,
 //! and the run's lines say so.
@@ -29,7 +33,8 @@
 //! One concern per file: [`election`], [`log_matching`], [`majority`],
 //! [`applied`], [`monotonic`], [`durability`], [`leader`] (leader
 //! completeness and append-only), [`vote`] (the election restriction);
-//! [`select`] names them.
+//! [`select`] names them; `header` reads the views; `hook` is the
+//! harness's side.
 
 pub mod applied;
 pub mod durability;

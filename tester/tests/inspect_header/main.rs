@@ -2,7 +2,7 @@
 //! Raft written here (`hinted`): an honest hint changes neither a run nor a
 //! verdict of the strict oracles, only their cost; a Raft without one runs
 //! as it always did; a hint that lies is reported as such, naming the
-//! method, and never as another oracle's violation.
+//! method.
 
 mod hinted;
 
