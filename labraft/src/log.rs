@@ -253,8 +253,13 @@ pub(crate) fn encoded_len(entry: &Entry) -> usize {
     varint_len(entry.term.0) + varint_len(entry.command.len() as u64) + entry.command.len()
 }
 
-/// Bytes of a postcard varint: seven bits each.
+/// Bytes of a postcard varint: seven bits each (one for the small terms
+/// and command lengths that are most of a log, the strict oracles' shadows
+/// restoring whole logs).
 fn varint_len(value: u64) -> usize {
-    let bits = 64 - (value | 1).leading_zeros() as usize;
+    if value < 0x80 {
+        return 1;
+    }
+    let bits = 64 - value.leading_zeros() as usize;
     bits.div_ceil(7)
 }

@@ -64,6 +64,14 @@ pub struct Change {
     pub extends: bool,
 }
 
+impl Change {
+    /// Nothing changed.
+    pub const NONE: Change = Change {
+        durable: false,
+        extends: true,
+    };
+}
+
 /// What the durability oracle keeps of one server between inputs.
 #[derive(Debug, Default)]
 pub struct Checked {

@@ -69,6 +69,8 @@ pub(super) struct Look {
     pub(super) kept: u64,
     /// Whether the log is the old one (base, length and terms).
     pub(super) unchanged: bool,
+    /// Whether the whole view is the old one: every check of it was made.
+    pub(super) same: bool,
 }
 
 impl Oracles {
@@ -100,6 +102,7 @@ impl Oracles {
                 replaced: None,
                 kept: old.last_log_index.0,
                 unchanged: header.last_log_index == old.last_log_index,
+                same: header == old,
             };
             slot.hint.carried = true;
             slot.hint.since_sample += 1;
@@ -143,6 +146,7 @@ impl Oracles {
             replaced,
             kept,
             unchanged,
+            same: false,
         };
         matches.map(|()| Some(look))
     }

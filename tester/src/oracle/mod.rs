@@ -181,7 +181,14 @@ impl Oracles {
             }
             return Ok(());
         };
-        let result = self.check_view(i, same_incarnation, &look);
+        // A view that is the last one passes every check it passed then
+        // (they are all functions of the old view and the new one).
+        let result = if look.same {
+            self.slots[i].change = durability::Change::NONE;
+            Ok(())
+        } else {
+            self.check_view(i, same_incarnation, &look)
+        };
         self.slots[i].view = Some(look.view);
         result
     }
