@@ -47,6 +47,9 @@ pub(super) struct Hint {
     pub(super) carried: bool,
     /// Carry-overs since the last sampled check.
     since_sample: u32,
+    /// The header of the slot's view (kept beside it, so that a view
+    /// carried over unchanged is not read again).
+    pub(super) seen: Option<InspectionHeader>,
 }
 
 impl Hint {
@@ -60,6 +63,8 @@ impl Hint {
 pub(super) struct Look {
     /// The new view.
     pub(super) view: Inspection,
+    /// Its header.
+    pub(super) header: InspectionHeader,
     /// The last view's header (of any incarnation), if there was one.
     pub(super) old: Option<InspectionHeader>,
     /// The last view itself, when the log was inspected anew (leader
@@ -90,7 +95,8 @@ impl Oracles {
             .filter(|h| same_incarnation && Some(h.log_version) == slot.hint.version)
             .and_then(|h| Some((h, slot.view.take()?)));
         if let Some((header, mut view)) = carried {
-            let old = InspectionHeader::of(&view, header.log_version);
+            let old =
+                (slot.hint.seen).unwrap_or_else(|| InspectionHeader::of(&view, header.log_version));
             check_ends(i, &old, &header)?;
             if header.last_log_index > old.last_log_index {
                 append_terms(i, &mut view, &header, raft)?;
@@ -98,6 +104,7 @@ impl Oracles {
             set_header(&mut view, &header);
             let look = Look {
                 view,
+                header,
                 old: Some(old),
                 replaced: None,
                 kept: old.last_log_index.0,
@@ -141,6 +148,7 @@ impl Oracles {
         });
         let matches = header.map_or(Ok(()), |h| check_header(i, &view, &h));
         let look = Look {
+            header: InspectionHeader::of(&view, header.map_or(0, |h| h.log_version)),
             view,
             old,
             replaced,

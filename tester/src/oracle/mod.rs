@@ -189,6 +189,7 @@ impl Oracles {
         } else {
             self.check_view(i, same_incarnation, &look)
         };
+        self.slots[i].hint.seen = Some(look.header);
         self.slots[i].view = Some(look.view);
         result
     }
