@@ -213,7 +213,8 @@ impl Raft {
         // backwards, the entries after it are dropped, and the service is
         // handed older state.
         if self.bugs.has(Bug::SnapshotMovesBackwards) && index <= self.commit_index {
-            self.log = Log::new(index, args.last_included_term, Vec::new());
+            self.log
+                .replace(Log::new(index, args.last_included_term, Vec::new()));
         }
         let old_news = index <= self.commit_index && !self.bugs.has(Bug::SnapshotMovesBackwards);
         if old_news {

@@ -21,6 +21,11 @@ pub(crate) struct Log {
     snapshot_term: Term,
     entries: Vec<Entry>,
     encoded: Encoded,
+    /// Bumped by every method that removes or replaces entries or moves the
+    /// snapshot base, not by appends (the `log_version` of
+    /// `Raft::inspect_header`: the strict oracles copy the whole log's terms
+    /// only when it changes).
+    version: u64,
 }
 
 impl Log {
@@ -31,6 +36,7 @@ impl Log {
             snapshot_term,
             entries: Vec::with_capacity(entries.len()),
             encoded: Encoded::default(),
+            version: 0,
         };
         for entry in entries {
             log.append(entry);
@@ -64,6 +70,7 @@ impl Log {
             snapshot_term,
             entries,
             encoded: Encoded::from_encodings(&persisted[persisted.len() - end..], encoded_ends),
+            version: 0,
         }
     }
 
@@ -118,6 +125,20 @@ impl Log {
         &self.entries[start..end]
     }
 
+    /// The log's version: it changes whenever an entry is removed or
+    /// replaced or the snapshot base moves.
+    pub(crate) fn version(&self) -> u64 {
+        self.version
+    }
+
+    /// Replaces this log with `log`, whose version continues this one's
+    /// (a fresh log's would start again at 0, the version of another log).
+    pub(crate) fn replace(&mut self, log: Log) {
+        let version = self.version + 1;
+        *self = log;
+        self.version = version;
+    }
+
     /// Appends one entry at `last_index() + 1`.
     pub(crate) fn append(&mut self, entry: Entry) {
         self.encoded.push(&entry);
@@ -133,6 +154,7 @@ impl Log {
         if keep >= self.entries.len() {
             return;
         }
+        self.version += 1;
         self.entries.truncate(keep);
         self.encoded.truncate(keep);
     }
@@ -145,6 +167,7 @@ impl Log {
             index > self.snapshot_index,
             "snapshot base moving backwards"
         );
+        self.version += 1;
         if self.term_at(index) == Some(term) {
             let dropped = (index.0 - self.snapshot_index.0) as usize;
             self.entries.drain(..dropped);
@@ -163,7 +186,7 @@ impl Log {
     pub(crate) fn compact_keeping_tail(&mut self, index: LogIndex, term: Term) {
         let held = self.term_at(index).unwrap_or(term);
         self.compact_to(index, held);
-        self.snapshot_term = term;
+        self.snapshot_term = term; // compact_to bumped the version
     }
 
     /// The first index holding `term` after the snapshot, if any. Terms never
@@ -230,8 +253,13 @@ pub(crate) fn encoded_len(entry: &Entry) -> usize {
     varint_len(entry.term.0) + varint_len(entry.command.len() as u64) + entry.command.len()
 }
 
-/// Bytes of a postcard varint: seven bits each.
+/// Bytes of a postcard varint: seven bits each (one for the small terms
+/// and command lengths that are most of a log, the strict oracles' shadows
+/// restoring whole logs).
 fn varint_len(value: u64) -> usize {
-    let bits = 64 - (value | 1).leading_zeros() as usize;
+    if value < 0x80 {
+        return 1;
+    }
+    let bits = 64 - value.leading_zeros() as usize;
     bits.div_ceil(7)
 }

@@ -8,7 +8,8 @@ use crate::messages::{Reply, Request};
 use crate::role::Role;
 use crate::tuning::Tuning;
 use raftapi::{
-    Bytes, Config, Effects, Inspection, Instant, LogIndex, NodeId, Persisted, Started, Term,
+    Bytes, Config, Effects, Inspection, InspectionHeader, Instant, LogIndex, NodeId, Persisted,
+    Started, Term,
 };
 use rand_chacha::ChaCha8Rng;
 use rand_chacha::rand_core::{Rng, SeedableRng};
@@ -418,5 +419,25 @@ impl raftapi::Raft for Raft {
             snapshot_term: self.log.snapshot_term(),
             log_terms: self.log.terms(),
         })
+    }
+
+    fn inspect_header(&self) -> Option<InspectionHeader> {
+        Some(InspectionHeader {
+            current_term: self.current_term,
+            voted_for: self.voted_for,
+            role: self.role.kind(),
+            commit_index: self.commit_index,
+            last_applied: self.last_applied,
+            snapshot_index: self.log.snapshot_index(),
+            snapshot_term: self.log.snapshot_term(),
+            last_log_index: self.log.last_index(),
+            last_log_term: self.log.last_term(),
+            log_version: self.log.version(),
+        })
+    }
+
+    fn inspect_log_terms(&self, from: LogIndex, terms: &mut Vec<Term>) {
+        let entries = self.log.entries_from(from, usize::MAX);
+        terms.extend(entries.iter().map(|e| e.term));
     }
 }

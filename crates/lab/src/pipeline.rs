@@ -12,8 +12,9 @@
 //!
 //! The jobs written to a worker run in order, so the oldest one without an
 //! answer is the one running: a hang or a crash is that job's, and the jobs
-//! queued behind it are written again to the next worker. The checked mode
-//! (`--check-determinism`) runs one job at a time ([`crate::check`]).
+//! queued behind it are written again to the next worker. A checked sweep
+//! (`--check-determinism`) runs two of these per pool thread, one per side
+//! ([`crate::check_pool`]).
 
 use crate::pool::{self, Backstop, Event, Feed, JobEnd, PoolConfig};
 use crate::record::{FailureRecord, Job, RunRecord};
@@ -22,7 +23,6 @@ use std::collections::VecDeque;
 use std::io::{self, BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::Sender;
 use std::sync::{Arc, Condvar, Mutex};
 use std::thread;
 use std::time::Instant as WallClock;
@@ -30,6 +30,52 @@ use std::time::Instant as WallClock;
 /// Jobs written to a worker ahead of their turn: with two, the next job's
 /// line is in the worker's pipe whenever it finishes one.
 pub const DEPTH: usize = 2;
+
+/// Where a pipeline's jobs come from: the sweep's [`Feed`], or (a checked
+/// sweep's second side) the jobs the first side ran.
+pub(crate) trait Source: Sync {
+    /// The next job and its index; `None` when there are no more, or
+    /// (unless `wait`) none yet: a caller with jobs queued does not wait.
+    fn next(&self, wait: bool) -> Option<(u64, Job)>;
+    /// The flag an interrupt sets.
+    fn interrupt_flag(&self) -> &AtomicBool;
+}
+
+impl<I: Iterator<Item = Job> + Send> Source for Feed<I> {
+    fn next(&self, _wait: bool) -> Option<(u64, Job)> {
+        Feed::next(self)
+    }
+    fn interrupt_flag(&self) -> &AtomicBool {
+        Feed::interrupt_flag(self)
+    }
+}
+
+/// Which runs a pipeline's worker makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Side {
+    /// Plain runs.
+    Plain,
+    /// Checked runs, side A: the worker.
+    Worker,
+    /// Checked runs, side B: the checker, whose every process runs its
+    /// first job once before it counts (so it has always run one run more
+    /// than its worker).
+    Checker,
+}
+
+impl Side {
+    /// The mode of the `nth` job line written to one worker process.
+    fn mode(self, nth: u64) -> Mode {
+        match self {
+            Side::Plain => Mode::Plain,
+            Side::Worker => Mode::Check { warm: false },
+            Side::Checker => Mode::Check { warm: nth == 0 },
+        }
+    }
+}
+
+/// Where a pipeline's events go; `false` when no one listens any more.
+pub(crate) type Sink<'a> = &'a (dyn Fn(Event) -> bool + Sync);
 
 /// Why the watcher killed a worker.
 #[derive(Debug)]
@@ -64,14 +110,17 @@ struct Pipes {
     pid: u32,
     /// How many of the queued jobs were written to this worker.
     sent: usize,
+    /// How many job lines were written to this worker in all.
+    written: u64,
 }
 
 /// Runs the feed's jobs on one pipelined worker at a time (a new one after
 /// a hang or a crash), sending every [`Event`]. `Err` if no worker starts.
-pub(crate) fn drive<I: Iterator<Item = Job>>(
+pub(crate) fn drive(
     config: &PoolConfig,
-    feed: &Feed<I>,
-    events: &Sender<Event>,
+    feed: &dyn Source,
+    side: Side,
+    events: Sink<'_>,
 ) -> io::Result<()> {
     let shared: Arc<Shared> = Arc::default();
     thread::scope(|scope| {
@@ -80,7 +129,7 @@ pub(crate) fn drive<I: Iterator<Item = Job>>(
             let interrupt = feed.interrupt_flag();
             scope.spawn(move || watch(&shared, config, interrupt))
         };
-        let outcome = feed_worker(config, feed, events, &shared);
+        let outcome = feed_worker(config, feed, side, events, &shared);
         let (lock, wake) = &*shared;
         let mut watched = lock.lock().expect("not poisoned");
         watched.done = true;
@@ -97,10 +146,11 @@ pub(crate) fn drive<I: Iterator<Item = Job>>(
 
 /// The pool thread's loop: keep the worker [`DEPTH`] jobs ahead, read its
 /// answers.
-fn feed_worker<I: Iterator<Item = Job>>(
+fn feed_worker(
     config: &PoolConfig,
-    feed: &Feed<I>,
-    events: &Sender<Event>,
+    feed: &dyn Source,
+    side: Side,
+    events: Sink<'_>,
     shared: &Shared,
 ) -> io::Result<()> {
     let mut queue: VecDeque<(u64, Job)> = VecDeque::new();
@@ -108,7 +158,7 @@ fn feed_worker<I: Iterator<Item = Job>>(
     let mut running = None;
     loop {
         while queue.len() < DEPTH
-            && let Some(next) = feed.next()
+            && let Some(next) = feed.next(queue.is_empty())
         {
             queue.push_back(next);
         }
@@ -117,7 +167,7 @@ fn feed_worker<I: Iterator<Item = Job>>(
         };
         if running != Some(index) {
             running = Some(index);
-            let _ = events.send(Event::Started { index, job });
+            let _ = events(Event::Started { index, job });
         }
         let p = match pipes.as_mut() {
             Some(p) => p,
@@ -125,13 +175,13 @@ fn feed_worker<I: Iterator<Item = Job>>(
                 Ok(p) => pipes.insert(p),
                 Err(e) => {
                     for (index, job) in queue {
-                        let _ = events.send(Event::Dropped { index, job });
+                        let _ = events(Event::Dropped { index, job });
                     }
                     return Err(e);
                 }
             },
         };
-        write_queued(p, &queue);
+        write_queued(p, &queue, side);
         mark_running(shared, index, p.pid, config);
         let started = WallClock::now();
         let end = match read_answer(p) {
@@ -165,13 +215,13 @@ fn feed_worker<I: Iterator<Item = Job>>(
             }
             JobEnd::Dropped => {
                 for (index, job) in queue.drain(..) {
-                    let _ = events.send(Event::Dropped { index, job });
+                    let _ = events(Event::Dropped { index, job });
                 }
                 continue;
             }
         };
         queue.pop_front();
-        if events.send(event).is_err() {
+        if !events(event) {
             break;
         }
     }
@@ -190,6 +240,7 @@ fn start(config: &PoolConfig, shared: &Shared) -> io::Result<Pipes> {
         stdout: BufReader::new(child.stdout.take().expect("piped stdout")),
         pid: child.id(),
         sent: 0,
+        written: 0,
     };
     let mut watched = shared.0.lock().expect("not poisoned");
     watched.child = Some(child);
@@ -200,16 +251,19 @@ fn start(config: &PoolConfig, shared: &Shared) -> io::Result<Pipes> {
 
 /// Writes the queued jobs this worker has not been given yet. A worker
 /// that cannot be written to is dead: reading its answer says so.
-fn write_queued(p: &mut Pipes, queue: &VecDeque<(u64, Job)>) {
+fn write_queued(p: &mut Pipes, queue: &VecDeque<(u64, Job)>, side: Side) {
     if p.sent >= queue.len() {
         return;
     }
     let mut lines = String::new();
+    let mut written = p.written;
     for &(_, job) in queue.iter().skip(p.sent) {
-        lines.push_str(&job_line(job.test, job.seed, &Mode::Plain));
+        lines.push_str(&job_line(job.test, job.seed, &side.mode(written)));
+        written += 1;
     }
     if p.stdin.write_all(lines.as_bytes()).is_ok() && p.stdin.flush().is_ok() {
         p.sent = queue.len();
+        p.written = written;
     }
 }
 

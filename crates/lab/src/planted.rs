@@ -204,4 +204,12 @@ impl raftapi::Raft for Planted {
     fn inspect(&self) -> Option<raftapi::Inspection> {
         self.inner.inspect()
     }
+
+    fn inspect_header(&self) -> Option<raftapi::InspectionHeader> {
+        self.inner.inspect_header()
+    }
+
+    fn inspect_log_terms(&self, from: LogIndex, terms: &mut Vec<Term>) {
+        self.inner.inspect_log_terms(from, terms);
+    }
 }

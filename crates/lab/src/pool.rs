@@ -17,12 +17,13 @@
 //! child at once and reports its job as dropped; when it is stopped
 //! (`--fail-fast`), the threads finish their jobs and take no more.
 //!
-//! That is the checked mode's way, one job at a time: with
-//! `--check-determinism` each thread owns a second child, its checker, and
-//! runs every job on both ([`crate::check`]). A plain sweep writes jobs to
-//! its worker ahead of their turn and reads the answers itself
-//! ([`crate::pipeline`]), with the same backstop, records and events.
+//! A pool thread writes jobs to its worker ahead of their turn and reads
+//! the answers itself ([`crate::pipeline`]); with `--check-determinism`
+//! each pool thread has two, a worker and its checker, and every job runs
+//! on both (`crate::check_pool`). [`Worker`] runs one job at a time: the
+//! second run of `lab run` and `lab replay`, and describing re-runs.
 
+use crate::pipeline::Side;
 use crate::record::{FailKind, FailureRecord, Job, RunRecord};
 use crate::worker::{Mode, job_line};
 use std::ffi::OsString;
@@ -392,9 +393,13 @@ pub fn run<I: Iterator<Item = Job> + Send>(
     feed: &Feed<I>,
     events: &Sender<Event>,
 ) -> io::Result<()> {
+    if config.check {
+        return crate::check_pool::run(config, feed, events);
+    }
+    let sink = |e| events.send(e).is_ok();
     thread::scope(|scope| {
         let handles: Vec<_> = (0..config.jobs.max(1))
-            .map(|_| scope.spawn(|| drive(config, feed, events)))
+            .map(|_| scope.spawn(|| crate::pipeline::drive(config, feed, Side::Plain, &sink)))
             .collect();
         let mut first_error = Ok(());
         for handle in handles {
@@ -405,44 +410,6 @@ pub fn run<I: Iterator<Item = Job> + Send>(
         }
         first_error
     })
-}
-
-/// One pool thread: one worker at a time (and its checker, when checking),
-/// replaced when it hangs or dies.
-fn drive<I: Iterator<Item = Job>>(
-    config: &PoolConfig,
-    feed: &Feed<I>,
-    events: &Sender<Event>,
-) -> io::Result<()> {
-    if !config.check {
-        return crate::pipeline::drive(config, feed, events);
-    }
-    let mut worker: Option<Worker> = None;
-    let mut checker: Option<Worker> = None;
-    while let Some((index, job)) = feed.next() {
-        let _ = events.send(Event::Started { index, job });
-        let ended = crate::check::run_pair(&mut worker, &mut checker, job, config, &feed.interrupt);
-        let event = match ended {
-            Ok(JobEnd::Done(record) | JobEnd::Replace(record)) => Event::Finished { index, record },
-            Ok(JobEnd::Dropped) => Event::Dropped { index, job },
-            Err(e) => {
-                let _ = events.send(Event::Dropped { index, job });
-                return Err(e);
-            }
-        };
-        if events.send(event).is_err() {
-            break;
-        }
-    }
-    for w in [worker, checker].into_iter().flatten() {
-        if feed.interrupted() {
-            let mut w = w;
-            w.kill();
-        } else {
-            w.close();
-        }
-    }
-    Ok(())
 }
 
 /// Runs `job` on the worker in `slot`, started if there is none; the

@@ -34,9 +34,10 @@ impl Default for Digest {
 
 /// Up to 8 bytes as the low bytes of a little-endian word, without a call
 /// to `memcpy` (encoders write a byte or a few at a time): two overlapping
-/// loads, whose overlap holds the same bytes in the same places.
+/// loads, whose overlap holds the same bytes in the same places. For at
+/// most 8 bytes: the middle of a longer slice is not read.
 #[inline]
-pub(crate) fn load_le(bytes: &[u8]) -> u64 {
+pub fn load_le(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     debug_assert!(n <= 8);
     let u32_at = |k: usize| {
@@ -105,6 +106,7 @@ impl Digest {
     }
 
     /// The digest of everything written so far.
+    #[inline]
     pub fn finish(&self) -> u64 {
         let mut state = self.state;
         for k in 0..self.pending_len {

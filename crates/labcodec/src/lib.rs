@@ -25,7 +25,7 @@ mod digest;
 mod reader;
 mod ser;
 
-pub use digest::{Digest, mix64};
+pub use digest::{Digest, load_le, mix64};
 pub use reader::Reader;
 use serde::{Serialize, de::DeserializeOwned};
 

@@ -47,7 +47,9 @@
 //! - [`bytes`]: [`Bytes`], cheap immutable bytes (inline, shared, or a
 //!   concatenation of shared pieces), and [`BytesBuilder`].
 //! - [`effects`]: the [`Effects`] buffer and [`ApplyMsg`].
-//! - [`inspect`]: an optional read-only view of a Raft for strict oracles.
+//! - [`inspect`]: an optional read-only view of a Raft for strict oracles,
+//!   and its header without the log's terms ([`Raft::inspect_header`], an
+//!   optional hint that spares the oracles copying a long log).
 //! - [`describe`]: [`RpcKind`] and the `Debug`-reading defaults of
 //!   `Raft::rpc_kind` and `Raft::rpc_success` (liveness explanations).
 //! - [`rng`]: [`rng::Rng`], a small seeded generator to draw timeouts from
@@ -152,7 +154,7 @@ pub mod types;
 pub use bytes::BytesBuilder;
 pub use describe::RpcKind;
 pub use effects::{ApplyMsg, Effects};
-pub use inspect::{Inspection, Role};
+pub use inspect::{Inspection, InspectionHeader, Role};
 pub use labcodec as codec;
 pub use types::{Bytes, Instant, LogIndex, NodeId, Term};
 
@@ -272,6 +274,52 @@ pub trait Raft: Sized {
     /// oracles that need it report that they were skipped.
     fn inspect(&self) -> Option<Inspection> {
         None
+    }
+
+    /// Optional, for speed only: [`Raft::inspect`] without the log's terms,
+    /// plus a version of the log. The strict oracles look at a server after
+    /// every input. Most inputs leave its log as it was (heartbeats,
+    /// replies, timers) or only append to it (`start`, AppendEntries); with
+    /// this and [`Raft::inspect_log_terms`], the oracles read only the new
+    /// entries' terms, and copy and compare the whole log only when
+    /// `log_version` changed. The default (`None`) makes them call
+    /// `inspect()` after every input, which is always correct, only slower
+    /// on long logs.
+    ///
+    /// The contract, within one server value (one `make`):
+    /// - every field but `log_version` equals what `inspect()` would show at
+    ///   the same moment (`last_log_index` and `last_log_term`: the log's
+    ///   last index and the term there);
+    /// - `log_version`: two calls that return the same version saw logs
+    ///   with the same snapshot base, the first a prefix of the second
+    ///   (only appends in between). So it must change whenever an entry the
+    ///   log held is removed or replaced or the snapshot base moves, and
+    ///   never come back to an earlier value; appending need not change it
+    ///   (the oracles see the last index grow), but may. A counter bumped
+    ///   wherever your log is truncated, compacted or replaced keeps this.
+    ///
+    /// A hint the oracles cannot check could hide a bug, so they check it:
+    /// at every input, that a log whose version did not change kept its
+    /// snapshot base and did not shrink, and that the new entries' terms end
+    /// with `last_log_term`; on a fixed sample of the inputs, when a server
+    /// crashes, and before any violation is reported, that `inspect()` shows
+    /// the log they assumed. A hint caught lying fails the run as
+    /// `oracle:inspect-header`, with a message naming this method. It is
+    /// not asked for when `inspect()` returns `None`.
+    fn inspect_header(&self) -> Option<InspectionHeader> {
+        None
+    }
+
+    /// For [`Raft::inspect_header`]: appends to `terms` the terms of the
+    /// entries from index `from` to the last one, in order (`from` is after
+    /// the snapshot base and at most one past the last index). The default
+    /// reads them from `inspect()`; a Raft that gives a header should read
+    /// them from its log directly, so that the cost is the new entries'.
+    fn inspect_log_terms(&self, from: LogIndex, terms: &mut Vec<Term>) {
+        if let Some(view) = self.inspect() {
+            let skip = from.0.saturating_sub(view.snapshot_index.0 + 1);
+            terms.extend(view.log_terms.iter().skip(skip as usize));
+        }
     }
 
     /// What kind of RPC `request` is, for the lab's explanation of a

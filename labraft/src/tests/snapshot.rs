@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::messages::{InstallSnapshotArgs, InstallSnapshotReply};
-use raftapi::ApplyMsg;
+use raftapi::{ApplyMsg, InspectionHeader};
 
 fn install(term: u64, index: u64, last_term: u64, data: &str) -> Request {
     Request::InstallSnapshot(InstallSnapshotArgs {
@@ -179,4 +179,34 @@ fn a_restart_with_a_snapshot_resumes_after_it_without_reapplying() {
     assert_eq!(view.snapshot_index, LogIndex(9));
     assert_eq!(view.log_terms.len(), 3);
     assert!(restarted.out.applies().is_empty());
+}
+
+#[test]
+fn the_inspect_header_log_version_moves_when_entries_go_never_on_appends() {
+    // The raftapi contract of `inspect_header`: the same version promises
+    // that the log only grew; the header is `inspect()` without the terms.
+    let mut node = follower_with_log(1, &[1, 1, 1]);
+    let header = |node: &Node| {
+        let header = node.raft.inspect_header().expect("labraft gives a header");
+        let view = node.view();
+        assert_eq!(header, InspectionHeader::of(&view, header.log_version));
+        header.log_version
+    };
+    let start = header(&node);
+    node.request(0, append(1, 0, (3, 1), entries(4, &[1, 1]), 0));
+    assert_eq!(header(&node), start, "appends keep it");
+    node.request(0, append(2, 0, (2, 1), entries(3, &[2]), 0));
+    assert_eq!(
+        node.view().log_terms.len(),
+        3,
+        "entries 3..5 replaced by one"
+    );
+    let truncated = header(&node);
+    assert!(truncated > start, "a truncation moves it");
+    node.request(0, append(2, 0, (3, 2), vec![], 3));
+    node.snapshot(2, "upto2");
+    assert!(header(&node) > truncated, "a compaction moves it");
+    let mut from_three = Vec::new();
+    node.raft.inspect_log_terms(LogIndex(3), &mut from_three);
+    assert_eq!(from_three, vec![Term(2)]);
 }

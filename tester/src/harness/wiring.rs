@@ -64,8 +64,8 @@ impl<R: Raft> Tester<R> {
         self.nodes[i].wake_at = None;
         self.nodes[i].armed_at = None;
         self.nodes[i].wake_generation += 1;
-        if self.nodes[i].raft.take().is_some() {
-            self.oracle_crashed(i);
+        if let Some(raft) = self.nodes[i].raft.take() {
+            self.oracle_crashed(i, &raft);
             self.mark_crash(i);
         }
     }

@@ -50,6 +50,7 @@ use super::{DURABILITY, Violation};
 use crate::failure::panic_message;
 use raftapi::{Config, Effects, Inspection, NodeId, Persisted, Raft};
 use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
 
 /// Appends are checked with a new shadow once the log has grown by
 /// 1/`GROWTH_DIVISOR` of the last shadow's length.
@@ -64,13 +65,21 @@ pub struct Change {
     pub extends: bool,
 }
 
+impl Change {
+    /// Nothing changed.
+    pub const NONE: Change = Change {
+        durable: false,
+        extends: true,
+    };
+}
+
 /// What the durability oracle keeps of one server between inputs.
 #[derive(Debug, Default)]
 pub struct Checked {
     /// The bytes persisted after the previous input.
     last: Option<Persisted>,
     /// The bytes of the last shadow, and what the shadow held.
-    shadow: Option<(Persisted, Inspection)>,
+    shadow: Option<(Persisted, Rc<Inspection>)>,
     /// Whether the live log has held the shadow's log whole ever since.
     extends_shadow: bool,
 }
@@ -84,7 +93,7 @@ impl Checked {
         live: &Inspection,
         change: Change,
         persisted: &Persisted,
-        restore: impl FnOnce(&Persisted) -> Result<Option<Inspection>, String>,
+        restore: impl FnOnce(&Persisted) -> Result<Option<Rc<Inspection>>, String>,
     ) -> Result<(), Violation> {
         if !change.durable && self.last.as_ref() == Some(persisted) {
             return Ok(());
@@ -129,10 +138,11 @@ fn appended_a_little(restored: &Inspection, live: &Inspection) -> bool {
 }
 
 /// The last few shadows made, by the bytes they were made from: followers
-/// in step persist the same bytes, and one shadow serves them all.
+/// in step persist the same bytes, and one shadow serves them all (shared,
+/// not copied: a shadow holds a whole log's terms).
 #[derive(Debug, Default)]
 pub struct Shadows {
-    recent: Vec<(Persisted, Inspection)>,
+    recent: Vec<(Persisted, Rc<Inspection>)>,
 }
 
 impl Shadows {
@@ -145,19 +155,20 @@ impl Shadows {
         &mut self,
         persisted: &Persisted,
         restore: impl FnOnce(&Persisted) -> Result<Option<Inspection>, String>,
-    ) -> Result<Option<Inspection>, String> {
+    ) -> Result<Option<Rc<Inspection>>, String> {
         if let Some(k) = self.recent.iter().position(|(p, _)| p == persisted) {
             let kept = self.recent.remove(k);
-            let view = kept.1.clone();
+            let view = Rc::clone(&kept.1);
             self.recent.insert(0, kept);
             return Ok(Some(view));
         }
-        let restored = restore(persisted)?;
-        if let Some(view) = &restored {
-            self.recent.insert(0, (persisted.clone(), view.clone()));
-            self.recent.truncate(Self::KEPT);
-        }
-        Ok(restored)
+        let Some(restored) = restore(persisted)?.map(Rc::new) else {
+            return Ok(None);
+        };
+        self.recent
+            .insert(0, (persisted.clone(), Rc::clone(&restored)));
+        self.recent.truncate(Self::KEPT);
+        Ok(Some(restored))
     }
 }
 
@@ -392,7 +403,7 @@ mod tests {
         };
         c.check(2, live, change, bytes, |_| {
             *shadows += 1;
-            Ok(Some(restored.clone()))
+            Ok(Some(Rc::new(restored.clone())))
         })
     }
 

@@ -3,7 +3,7 @@
 //! a crash). A violation fails the run with [`Kind::Oracle`] at the current
 //! virtual time.
 
-use super::{OracleSet, Oracles, Violation, durability};
+use super::{INSPECT_HEADER, OracleSet, Oracles, Violation, durability};
 use crate::failure::{Failure, Kind};
 use crate::harness::Tester;
 use raftapi::{ApplyMsg, Raft};
@@ -87,14 +87,33 @@ impl<R: Raft> Tester<R> {
         }
     }
 
-    /// Server i crashed.
-    pub(crate) fn oracle_crashed(&mut self, i: usize) {
-        if let Some(oracles) = self.oracles.as_mut() {
-            oracles.crashed(i);
-        }
+    /// Server i crashed (`raft`: its last state). Its last view stands in
+    /// for its durable state from now on, so a view carried over on its
+    /// `inspect_header` hint is checked first.
+    pub(crate) fn oracle_crashed(&mut self, i: usize, raft: &R) {
+        let Some(oracles) = self.oracles.as_mut() else {
+            return;
+        };
+        let result = if oracles.resting() {
+            Ok(())
+        } else {
+            oracles.verify_carried(std::iter::once((i, raft)))
+        };
+        oracles.crashed(i);
+        self.oracle_done(result);
     }
 
     fn oracle_done(&mut self, result: Result<(), Violation>) {
+        // A violation may rest on views carried over on `inspect_header`
+        // hints: they are checked first, and a lie is what is reported.
+        let result = match (result, self.oracles.as_mut()) {
+            (Err(v), Some(oracles)) if v.check != INSPECT_HEADER => {
+                let live = self.nodes.iter().enumerate();
+                let live = live.filter_map(|(j, node)| Some((j, node.raft.as_ref()?)));
+                oracles.verify_carried(live).and(Err(v))
+            }
+            (result, _) => result,
+        };
         if let Some(note) = self.oracles.as_mut().and_then(Oracles::take_note) {
             self.say(note);
         }

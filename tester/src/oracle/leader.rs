@@ -16,7 +16,7 @@
 //! inside the new leader's own snapshot.
 
 use super::{LEADER_APPEND_ONLY, LEADER_COMPLETENESS, Violation};
-use raftapi::{Inspection, LogIndex, Role, Term};
+use raftapi::{Inspection, InspectionHeader, LogIndex, Role, Term};
 
 /// One committed index: its entry's term (when known), the server first
 /// seen committing it, and that server's current term then.
@@ -88,7 +88,7 @@ impl Committed {
 /// Whether `view` shows server `server` newly leader: leader now, and not
 /// leader of the same term at its last observation (`old`, of the same
 /// incarnation; `None` if there is none).
-pub fn newly_leader(old: Option<&Inspection>, view: &Inspection) -> bool {
+pub fn newly_leader(old: Option<&InspectionHeader>, view: &Inspection) -> bool {
     view.role == Role::Leader
         && !old.is_some_and(|o| o.role == Role::Leader && o.current_term == view.current_term)
 }
@@ -192,7 +192,8 @@ mod tests {
         );
         // A new term: a new leadership, whatever the log did.
         assert!(check_append_only(0, &old, &leader(view(0, 0, &[1]), 3), 1).is_ok());
-        assert!(newly_leader(Some(&old), &leader(view(0, 0, &[1]), 3)));
-        assert!(!newly_leader(Some(&old), &old));
+        let header = InspectionHeader::of(&old, 0);
+        assert!(newly_leader(Some(&header), &leader(view(0, 0, &[1]), 3)));
+        assert!(!newly_leader(Some(&header), &old));
     }
 }

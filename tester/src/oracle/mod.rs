@@ -18,10 +18,14 @@
 //!                                                  votes for up-to-date logs only
 //! ```
 //!
-//! Only the server that got the input is inspected (`Raft::inspect`
-//! allocates its log's terms), and not after a *quiet* input (no effect
-//! recorded, no reply, `state()` as before): that one showed nothing to
-//! anyone and is looked at with the server's next input. A Raft whose
+//! Only the server that got the input is inspected, and not after a *quiet*
+//! input (no effect recorded, no reply, `state()` as before): that one
+//! showed nothing to anyone and is looked at with the server's next input.
+//! `Raft::inspect` copies the whole log; a Raft that also gives
+//! `Raft::inspect_header` has its last view carried over while its log only
+//! grows, and only the new entries' terms read (`header`, which checks the
+//! hint and reports a lie as [`INSPECT_HEADER`]). Log matching scans each
+//! pair of logs only past what earlier scans established. A Raft whose
 //! `inspect` returns `None` still runs: election safety falls back on
 //! `state()`, log matching, stored-on-majority and durability are skipped,
 //! and the run's lines say so.
@@ -29,11 +33,13 @@
 //! One concern per file: [`election`], [`log_matching`], [`majority`],
 //! [`applied`], [`monotonic`], [`durability`], [`leader`] (leader
 //! completeness and append-only), [`vote`] (the election restriction);
-//! [`select`] names them.
+//! [`select`] names them; `header` reads the views; `hook` is the
+//! harness's side.
 
 pub mod applied;
 pub mod durability;
 pub mod election;
+mod header;
 mod hook;
 pub mod leader;
 pub mod log_matching;
@@ -42,9 +48,10 @@ pub mod monotonic;
 pub mod select;
 pub mod vote;
 
+pub use header::INSPECT_HEADER;
 pub use select::{Oracle, OracleSet};
 
-use raftapi::{ApplyMsg, Bytes, Inspection, LogIndex, Persisted, Raft, Role};
+use raftapi::{ApplyMsg, Bytes, Inspection, InspectionHeader, LogIndex, Persisted, Raft, Role};
 
 /// At most one leader per term.
 pub const ELECTION_SAFETY: &str = "oracle:election-safety";
@@ -91,6 +98,8 @@ struct Slot {
     change: durability::Change,
     /// What the durability oracle keeps between inputs.
     durable: durability::Checked,
+    /// What is known of its `inspect_header` hint.
+    hint: header::Hint,
 }
 
 /// The strict oracles of one test run.
@@ -99,9 +108,9 @@ pub struct Oracles {
     /// Which oracles report violations.
     selected: OracleSet,
     slots: Vec<Slot>,
-    /// `agreed[i * n + j]`: every index up to here that both i's and j's
-    /// views know has the same term in both (log matching checked so far).
-    agreed: Vec<u64>,
+    /// `known[i * n + j]`: what log matching established of i's and j's
+    /// logs so far.
+    known: Vec<log_matching::Known>,
     leaders: election::ElectionSafety,
     values: applied::AppliedValues,
     /// Recent shadows, shared by servers whose persisted bytes are equal.
@@ -125,7 +134,7 @@ impl Oracles {
         Oracles {
             selected,
             slots: (0..n).map(|_| Slot::default()).collect(),
-            agreed: vec![0; n * n],
+            known: vec![log_matching::Known::default(); n * n],
             leaders: election::ElectionSafety::default(),
             values: applied::AppliedValues::default(),
             shadows: durability::Shadows::default(),
@@ -151,62 +160,70 @@ impl Oracles {
         if !same_incarnation {
             slot.incarnation = incarnation;
             slot.applied = monotonic::Applied::default();
+            slot.hint.forget();
         }
         slot.live = true;
         slot.state = Some(raft.state());
         let elections = self.selected.has(Oracle::ElectionSafety);
-        let view = if self.needs_views() {
-            let view = raft.inspect();
-            if view.is_none() {
+        let look = if self.needs_views() {
+            let look = self.look(i, same_incarnation, raft)?;
+            if look.is_none() {
                 self.go_blind();
             }
-            view
+            look
         } else {
             None
         };
-        let Some(view) = view else {
+        let Some(look) = look else {
             let (term, leader) = raft.state();
             if leader && elections {
                 self.leaders.observe_leader(term.0, i, incarnation)?;
             }
             return Ok(());
         };
-        if view.role == Role::Leader && elections {
+        // A view that is the last one passes every check it passed then
+        // (they are all functions of the old view and the new one).
+        let result = if look.same {
+            self.slots[i].change = durability::Change::NONE;
+            Ok(())
+        } else {
+            self.check_view(i, same_incarnation, &look)
+        };
+        self.slots[i].hint.seen = Some(look.header);
+        self.slots[i].view = Some(look.view);
+        result
+    }
+
+    /// The checks of [`Oracles::observe`] on server i's new view.
+    fn check_view(
+        &mut self,
+        i: usize,
+        same_incarnation: bool,
+        look: &header::Look,
+    ) -> Result<(), Violation> {
+        let (view, old, kept) = (&look.view, look.old.as_ref(), look.kept);
+        if view.role == Role::Leader && self.selected.has(Oracle::ElectionSafety) {
+            let incarnation = self.slots[i].incarnation;
             self.leaders
                 .observe_leader(view.current_term.0, i, incarnation)?;
         }
         let inspected = self.slots[i].applied.inspected(i, view.last_applied.0);
         self.keep(inspected)?;
-        let slot = &mut self.slots[i];
-        // Up to `kept` the new log holds what the old one held, so whatever
-        // agreed with the old log up to there still agrees.
-        let kept = match &slot.view {
-            Some(old) if old.snapshot_index <= view.snapshot_index => {
-                log_matching::agreed_prefix(old, &view, 0)
-            }
-            _ => 0,
-        };
-        let unchanged = slot.view.as_ref().is_some_and(|old| {
-            kept == view.last_log_index().0
-                && old.last_log_index() == view.last_log_index()
-                && old.snapshot_index == view.snapshot_index
-        });
-        // An unchanged log has the same snapshot base and terms (`kept`
-        // covers the snapshot index's term).
-        slot.change = durability::Change {
-            durable: !unchanged
-                || slot.view.as_ref().is_some_and(|old| {
+        self.slots[i].change = durability::Change {
+            durable: !look.unchanged
+                || old.is_some_and(|old| {
                     (old.current_term, old.voted_for) != (view.current_term, view.voted_for)
                 }),
-            extends: slot.view.as_ref().is_some_and(|old| {
-                old.snapshot_index == view.snapshot_index && kept == old.last_log_index().0
+            extends: old.is_some_and(|old| {
+                old.snapshot_index == view.snapshot_index && kept == old.last_log_index.0
             }),
         };
-        self.check_figure3(i, same_incarnation, &view, kept)?;
-        if !unchanged && self.selected.has(Oracle::LogMatching) {
-            self.check_log_matching(i, &view, kept)?;
+        let old = old.filter(|_| same_incarnation);
+        let replaced = look.replaced.as_ref().filter(|_| same_incarnation);
+        self.check_figure3(i, view, old, replaced, kept)?;
+        if !look.unchanged && self.selected.has(Oracle::LogMatching) {
+            self.check_log_matching(i, view, kept)?;
         }
-        self.slots[i].view = Some(view);
         Ok(())
     }
 
@@ -306,15 +323,17 @@ impl Oracles {
 
     /// Leader completeness, leader append-only and the election restriction
     /// for server i's new `view` (`kept`: how far it holds its last view's
-    /// log), before `view` replaces the last one.
+    /// log; `old`: the last view's header, of the same incarnation;
+    /// `replaced`: that view itself, if the log was inspected anew, which an
+    /// unchanged log needs not be for leader append-only).
     fn check_figure3(
         &mut self,
         i: usize,
-        same_incarnation: bool,
         view: &Inspection,
+        old: Option<&InspectionHeader>,
+        replaced: Option<&Inspection>,
         kept: u64,
     ) -> Result<(), Violation> {
-        let old = self.slots[i].view.as_ref().filter(|_| same_incarnation);
         if self.selected.has(Oracle::LeaderCompleteness) {
             if leader::newly_leader(old, view) {
                 self.committed.check_new_leader(i, view)?;
@@ -322,9 +341,9 @@ impl Oracles {
             self.committed.learn(i, view);
         }
         if self.selected.has(Oracle::LeaderAppendOnly)
-            && let Some(old) = old
+            && let Some(replaced) = replaced
         {
-            leader::check_append_only(i, old, view, kept)?;
+            leader::check_append_only(i, replaced, view, kept)?;
         }
         if self.selected.has(Oracle::ElectionRestriction) {
             self.candidacies.observe(i, view);
@@ -345,13 +364,13 @@ impl Oracles {
     ) -> Result<(), Violation> {
         let n = self.slots.len();
         for j in (0..n).filter(|&j| j != i) {
-            let known = self.agreed[i * n + j].min(kept);
-            let agreed = match (&self.slots[j].view, self.slots[j].live) {
-                (Some(other), true) => log_matching::check_pair(i, view, j, other, known + 1)?,
+            let known = self.known[i * n + j].kept(kept);
+            let known = match (&self.slots[j].view, self.slots[j].live) {
+                (Some(other), true) => log_matching::check_pair(i, view, j, other, known)?,
                 _ => known,
             };
-            self.agreed[i * n + j] = agreed;
-            self.agreed[j * n + i] = agreed;
+            self.known[i * n + j] = known;
+            self.known[j * n + i] = known;
         }
         Ok(())
     }

@@ -13,7 +13,7 @@
 //! checked.
 
 use super::{ELECTION_RESTRICTION, Violation};
-use raftapi::{Inspection, Role};
+use raftapi::{Inspection, InspectionHeader, Role};
 use std::collections::BTreeMap;
 
 /// A log's last (term, index).
@@ -47,7 +47,7 @@ impl Candidacies {
     pub fn check_vote(
         &self,
         voter: usize,
-        old: &Inspection,
+        old: &InspectionHeader,
         view: &Inspection,
     ) -> Result<(), Violation> {
         let Some(candidate) = view.voted_for.map(|c| c.0) else {
@@ -102,7 +102,11 @@ mod tests {
         c.observe(0, &candidate(&[1], 5));
         c.observe(2, &candidate(&[1, 1, 1, 1, 1, 1], 5));
         let old = view(0, 0, &[1, 1, 1, 1, 1]);
-        let v = c.check_vote(1, &old, &voted(&[1, 1, 1, 1, 1], 5, 0));
+        let v = c.check_vote(
+            1,
+            &InspectionHeader::of(&old, 0),
+            &voted(&[1, 1, 1, 1, 1], 5, 0),
+        );
         let v = v.unwrap_err();
         assert_eq!(v.check, ELECTION_RESTRICTION);
         assert_eq!(
@@ -110,11 +114,17 @@ mod tests {
             "S1 voted for S0 in term 5, but S0's log (last index 1, term 1) is behind S1's (last index 5, term 1)"
         );
         // S2's log is longer: fine; an unchanged vote is not checked again.
-        assert!(c.check_vote(1, &old, &voted(&[1; 5], 5, 2)).is_ok());
+        assert!(
+            c.check_vote(1, &InspectionHeader::of(&old, 0), &voted(&[1; 5], 5, 2))
+                .is_ok()
+        );
         let v0 = voted(&[1; 5], 5, 0);
-        assert!(c.check_vote(1, &v0, &v0).is_ok());
+        assert!(c.check_vote(1, &InspectionHeader::of(&v0, 0), &v0).is_ok());
         // A later last term wins over a longer log.
         c.observe(0, &candidate(&[1, 2], 6));
-        assert!(c.check_vote(1, &old, &voted(&[1; 5], 6, 0)).is_ok());
+        assert!(
+            c.check_vote(1, &InspectionHeader::of(&old, 0), &voted(&[1; 5], 6, 0))
+                .is_ok()
+        );
     }
 }
