@@ -16,11 +16,20 @@ use raftapi::{Bytes, codec};
 /// than this, and a log of n bytes has about n / this chunks.
 const CHUNK_BYTES: usize = 512;
 
+/// Chunks joined into one group: sealing a chunk concatenates the groups
+/// and the chunks of the open group, not every chunk (a 50 KB log has a
+/// hundred chunks, and the churn tests seal one every few dozen entries).
+const GROUP_CHUNKS: usize = 16;
+
 /// The concatenated postcard encodings of a log's entries.
 #[derive(Debug, Default)]
 pub(crate) struct Encoded {
-    /// Full chunks, in order, and their concatenation (what a persist shares).
+    /// Full chunks, in order, and their concatenation (what a persist
+    /// shares), made of `groups` and the chunks after them.
     chunks: Vec<Bytes>,
+    /// `groups[g]`: the concatenation of chunks `g * GROUP_CHUNKS ..` (full
+    /// groups only).
+    groups: Vec<Bytes>,
     sealed: Bytes,
     /// The encodings after the chunks.
     tail: Vec<u8>,
@@ -77,7 +86,8 @@ impl Encoded {
         }
         self.tail = self.chunks[kept][..cut - start].to_vec();
         self.chunks.truncate(kept);
-        self.sealed = Bytes::concat(self.chunks.clone());
+        self.groups.truncate(kept / GROUP_CHUNKS);
+        self.join_sealed();
     }
 
     /// Removes the first `dropped` entries' encodings.
@@ -91,6 +101,7 @@ impl Encoded {
             *end -= cut;
         }
         self.chunks.clear();
+        self.groups.clear();
         self.sealed = Bytes::new();
         self.tail = rest;
         if self.tail.len() >= CHUNK_BYTES {
@@ -116,7 +127,18 @@ impl Encoded {
     fn seal(&mut self) {
         let chunk = std::mem::replace(&mut self.tail, Vec::with_capacity(2 * CHUNK_BYTES));
         self.chunks.push(Bytes::from(chunk));
-        self.sealed = Bytes::concat(self.chunks.clone());
+        if self.chunks.len() % GROUP_CHUNKS == 0 {
+            let group = &self.chunks[self.chunks.len() - GROUP_CHUNKS..];
+            self.groups.push(Bytes::concat(group.to_vec()));
+        }
+        self.join_sealed();
+    }
+
+    /// `sealed` from the full groups and the chunks after them.
+    fn join_sealed(&mut self) {
+        let open = &self.chunks[self.groups.len() * GROUP_CHUNKS..];
+        let parts: Vec<Bytes> = self.groups.iter().chain(open).cloned().collect();
+        self.sealed = Bytes::concat(parts);
     }
 }
 
@@ -148,13 +170,13 @@ mod tests {
     fn edits_keep_the_encoding_of_the_entries_held() {
         let mut held: Vec<Entry> = Vec::new();
         let mut e = Encoded::default();
-        for k in 0..300 {
+        for k in 0..900 {
             held.push(entry(k));
             e.push(&entry(k));
         }
-        assert!(e.chunks.len() > 5, "long logs are chunked");
+        assert!(e.groups.len() > 2, "long logs are chunked and grouped");
         assert_eq!(joined(&e), fresh(&held));
-        for keep in [290, 200, 17, 16, 0] {
+        for keep in [890, 700, 290, 200, 17, 16, 0] {
             held.truncate(keep);
             e.truncate(keep);
             assert_eq!(joined(&e), fresh(&held), "truncated to {keep}");

@@ -177,25 +177,24 @@ impl Bytes {
 
     fn inline(bytes: &[u8]) -> Bytes {
         debug_assert!(bytes.len() <= INLINE_MAX);
-        // Gathered in two words (bytes 0..8 and 6..14) rather than copied
-        // with `memcpy`: a call for a few bytes, whose byte-wise stores the
-        // word-wise reads of the moves that follow then wait for.
-        let (mut low, mut high) = (0u64, 0u64);
-        for (k, &b) in bytes.iter().enumerate() {
-            if k < 8 {
-                low |= u64::from(b) << (8 * k);
-            }
-            if k >= 6 {
-                high |= u64::from(b) << (8 * (k - 6));
-            }
-        }
+        // Copied as two overlapping words (the first and the last 8, 4 or
+        // 1 bytes) rather than with `memcpy`: a call for a few bytes, whose
+        // byte-wise stores the word-wise reads of the moves that follow
+        // then wait for; and without a loop over the bytes.
+        let n = bytes.len();
         let mut data = [0; INLINE_MAX];
-        data[6..].copy_from_slice(&high.to_le_bytes());
-        data[..8].copy_from_slice(&low.to_le_bytes());
-        Bytes(Repr::Inline {
-            len: bytes.len() as u8,
-            data,
-        })
+        if n >= 8 {
+            data[n - 8..n].copy_from_slice(&bytes[n - 8..]);
+            data[..8].copy_from_slice(&bytes[..8]);
+        } else if n >= 4 {
+            data[n - 4..n].copy_from_slice(&bytes[n - 4..]);
+            data[..4].copy_from_slice(&bytes[..4]);
+        } else if n > 0 {
+            data[0] = bytes[0];
+            data[n / 2] = bytes[n / 2];
+            data[n - 1] = bytes[n - 1];
+        }
+        Bytes(Repr::Inline { len: n as u8, data })
     }
 
     fn as_slice(&self) -> &[u8] {
