@@ -130,23 +130,28 @@ impl Bytes {
 
     fn inline(bytes: &[u8]) -> Bytes {
         debug_assert!(bytes.len() <= INLINE_MAX);
-        // Gathered in two words (bytes 0..8 and 6..14) rather than copied
-        // with `memcpy`: a call for a few bytes, whose byte-wise stores the
-        // word-wise reads of the moves that follow then wait for.
-        let (mut low, mut high) = (0u64, 0u64);
-        for (k, &b) in bytes.iter().enumerate() {
-            if k < 8 {
-                low |= u64::from(b) << (8 * k);
-            }
-            if k >= 6 {
-                high |= u64::from(b) << (8 * (k - 6));
-            }
-        }
+        // Read as words (bytes 0..8 and 6..14, zero past the end) rather
+        // than copied with `memcpy`: a call for a few bytes, whose narrow
+        // stores the wide reads of the moves that follow would wait for.
+        // Overlapping reads of the same bytes put them in the same places.
+        let n = bytes.len();
+        let word = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8"));
+        let half = |at: usize| u32::from_le_bytes(bytes[at..at + 4].try_into().expect("4"));
+        let (low, high) = if n >= 8 {
+            (word(0), word(n - 8) >> (8 * (INLINE_MAX - n)))
+        } else {
+            let low = if n >= 4 {
+                u64::from(half(0)) | u64::from(half(n - 4)) << (8 * (n - 4))
+            } else {
+                bytes.iter().rev().fold(0, |acc, &b| acc << 8 | u64::from(b))
+            };
+            (low, low >> 48)
+        };
         let mut data = [0; INLINE_MAX];
         data[6..].copy_from_slice(&high.to_le_bytes());
         data[..8].copy_from_slice(&low.to_le_bytes());
         Bytes(Repr::Inline {
-            len: bytes.len() as u8,
+            len: n as u8,
             data,
         })
     }
