@@ -93,6 +93,9 @@ impl Role {
 pub(crate) fn quorum_index(match_index: &[LogIndex]) -> LogIndex {
     let mut best = LogIndex(0);
     for &candidate in match_index {
+        if candidate <= best {
+            continue; // cannot raise the answer: skip the count
+        }
         let holders = match_index.iter().filter(|&&m| m >= candidate).count();
         if holders * 2 > match_index.len() && candidate > best {
             best = candidate;

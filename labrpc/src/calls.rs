@@ -4,6 +4,14 @@
 use crate::ids::{CallId, EndId};
 use crate::net::Target;
 use crate::time::Time;
+use std::cell::Cell;
+
+thread_local! {
+    /// How many slots the last slab dropped on this thread had: the next
+    /// one starts with that room (a sweep runs seeds of one test in a row,
+    /// and growing a slab of calls copies every call in it).
+    static LAST_SLOTS: Cell<usize> = const { Cell::new(0) };
+}
 
 /// Where a call is in the Go code's decision procedure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -47,10 +55,16 @@ pub(crate) struct Calls<Req, Rep> {
 impl<Req, Rep> Default for Calls<Req, Rep> {
     fn default() -> Self {
         Calls {
-            slots: Vec::new(),
+            slots: Vec::with_capacity(LAST_SLOTS.with(Cell::get)),
             free: Vec::new(),
             live: 0,
         }
+    }
+}
+
+impl<Req, Rep> Drop for Calls<Req, Rep> {
+    fn drop(&mut self) {
+        let _ = LAST_SLOTS.try_with(|last| last.set(self.slots.len()));
     }
 }
 

@@ -15,6 +15,7 @@
 //! heap's top, so the order is exactly that of one heap holding everything.
 
 use crate::time::Time;
+use std::cell::RefCell;
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
 
@@ -67,13 +68,31 @@ struct Slot {
     tail: u32,
 }
 
+/// The most emptied wheels a thread keeps for its next queues.
+const SPARE_WHEELS: usize = 4;
+
+thread_local! {
+    /// Wheels of dropped queues, emptied, for the next queues made on this
+    /// thread: a sweep's worker makes a simulator per run, and a fresh
+    /// wheel is 65 KB to allocate and zero (and to fault in).
+    static SPARE: RefCell<Vec<(Vec<Slot>, Vec<u64>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A wheel's slots and occupancy bits, all empty: a spare one, or new.
+fn empty_wheel() -> (Vec<Slot>, Vec<u64>) {
+    SPARE
+        .with(|spare| spare.borrow_mut().pop())
+        .unwrap_or_else(|| (vec![Slot::default(); SLOTS], vec![0; WORDS]))
+}
+
 /// A min-queue of events keyed by (time, sequence number).
 pub struct EventQueue<E> {
     /// The current instant: every event in the wheel is due in
     /// `base .. base + WHEEL_MS`, in slot `at % WHEEL_MS`.
     base: Time,
     slots: Vec<Slot>,
-    /// Bit k set when slot k is occupied; `summary` bit w when word w is.
+    /// Bit k set when slot k is occupied (all clear in a spare wheel);
+    /// `summary` bit w when word w is.
     occupied: Vec<u64>,
     summary: [u64; WORDS / 64],
     /// The lists' nodes; freed ones are chained from `free` (1-based, 0 none).
@@ -87,10 +106,11 @@ pub struct EventQueue<E> {
 
 impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
+        let (slots, occupied) = empty_wheel();
         EventQueue {
             base: Time::ZERO,
-            slots: vec![Slot::default(); SLOTS],
-            occupied: vec![0; WORDS],
+            slots,
+            occupied,
             summary: [0; WORDS / 64],
             nodes: Vec::new(),
             free: 0,
@@ -98,6 +118,32 @@ impl<E: Copy> Default for EventQueue<E> {
             later: BinaryHeap::new(),
             next_seq: 0,
         }
+    }
+}
+
+impl<E> Drop for EventQueue<E> {
+    /// Empties the wheel (only its occupied slots) and keeps it for the
+    /// thread's next queue.
+    fn drop(&mut self) {
+        for (w, word) in self.occupied.iter_mut().enumerate() {
+            while *word != 0 {
+                let bit = word.trailing_zeros() as usize;
+                self.slots[w * 64 + bit] = Slot::default();
+                *word &= *word - 1;
+            }
+        }
+        let wheel = (
+            std::mem::take(&mut self.slots),
+            std::mem::take(&mut self.occupied),
+        );
+        // At thread exit the spare list may already be gone: then the
+        // wheel is simply freed.
+        let _ = SPARE.try_with(|spare| {
+            let mut spare = spare.borrow_mut();
+            if spare.len() < SPARE_WHEELS {
+                spare.push(wheel);
+            }
+        });
     }
 }
 
@@ -275,6 +321,20 @@ mod tests {
         );
         assert_eq!(q.peek_time(), Some(Time(9)));
         assert_eq!(q.len(), 2);
+    }
+
+    #[test]
+    fn a_queue_dropped_with_events_pending_leaves_an_empty_wheel() {
+        for round in 0..3 {
+            let mut q = EventQueue::default();
+            assert_eq!((q.len(), q.peek_time()), (0, None), "round {round}");
+            for k in 0..200u64 {
+                q.push(Time(k * 37 % 9000), k);
+            }
+            assert_eq!(q.pop_until(Time(0)), Some((Time(0), 0)));
+            assert_eq!(q.peek_time(), Some(Time(37)));
+            // Dropped with 199 pending: the next queue reuses its wheel.
+        }
     }
 
     /// The queue against the plainest model: sort everything by (time, seq).

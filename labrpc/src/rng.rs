@@ -70,12 +70,14 @@ impl SimRng {
     }
 
     /// A uniform 64-bit word.
+    #[inline]
     pub fn next_u64(&mut self) -> u64 {
         self.inner.next_u64()
     }
 
     /// Go's `rand.Intn(n)`: uniform in `0..n`, without modulo bias (Lemire's
     /// multiply-and-reject). Panics if `n == 0`, as Go does.
+    #[inline]
     pub fn below(&mut self, n: u64) -> u64 {
         assert!(n > 0, "below(0) has no values to draw");
         let mut m = u128::from(self.next_u64()) * u128::from(n);
@@ -89,6 +91,7 @@ impl SimRng {
     }
 
     /// True with probability `per_mille / 1000` (Go's `rand.Int() % 1000 < p`).
+    #[inline]
     pub fn chance_per_mille(&mut self, per_mille: u64) -> bool {
         self.below(1000) < per_mille
     }

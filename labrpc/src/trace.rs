@@ -49,6 +49,7 @@ impl TraceHash {
     }
 
     /// The hash of everything recorded so far.
+    #[inline]
     pub fn value(&self) -> u64 {
         self.digest.finish()
     }

@@ -7,8 +7,9 @@
 //!    job ─► worker: `TEST SEED check`            ─► record A (check hash)
 //!        ─► checker: `TEST SEED check[-warm]`    ─► record B
 //!  lab run / lab replay: run A in this process, run B in a child worker
-//!  hashes differ ─► both describe the seed at once (`describe FILE`),
-//!                   the files are compared: the first divergent event
+//!  hashes differ ─► both describe the seed at once (`describe FILE`; a
+//!                   sweep's on two fresh workers), the files are
+//!                   compared: the first divergent event
 //! ```
 //!
 //! The histories differ by construction: a checker's first job is run
@@ -23,42 +24,53 @@ use crate::cli::{Common, Usage};
 use crate::pool::{JobEnd, PoolConfig, Worker, run_on};
 use crate::record::{FailKind, Job, RunRecord};
 use crate::worker::Mode;
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::Duration;
 use tester::determinism::{Nondeterminism, child::AGREED_SHOWN, first_divergence};
 
-/// Runs `job` on the pool thread's `worker` and `checker` (each started if
-/// missing) and compares them.
-pub(crate) fn run_pair(
-    worker: &mut Option<Worker>,
-    checker: &mut Option<Worker>,
+/// A sweep's pair of runs of `job`, A's record `a` and B's `b`, settled
+/// ([`settle`]); when they differ, the seed is described again on two fresh
+/// worker processes, B's after one run more so that their histories still
+/// differ. `None` if interrupted.
+pub(crate) fn settle_apart(
+    a: RunRecord,
+    b: &RunRecord,
     job: Job,
     config: &PoolConfig,
     interrupt: &AtomicBool,
-) -> io::Result<JobEnd> {
-    let a = match run_on(worker, job, &Mode::Check { warm: false }, config, interrupt)? {
-        JobEnd::Done(record) => record,
-        other => return Ok(other), // a hang, a crash, an interrupt: nothing to check
-    };
-    let warm = checker.is_none();
-    let b = match run_on(checker, job, &Mode::Check { warm }, config, interrupt)? {
-        JobEnd::Done(record) | JobEnd::Replace(record) => record,
-        JobEnd::Dropped => return Ok(JobEnd::Dropped),
-    };
-    let settled = settle(a, &b, |path_a, path_b| {
+) -> Option<RunRecord> {
+    settle(a, b, |path_a, path_b| {
         thread::scope(|scope| {
-            let there = scope.spawn(|| describe_on(checker, job, path_b, config, interrupt));
-            let here = describe_on(worker, job, path_a, config, interrupt);
+            let there = scope.spawn(|| {
+                let mut checker = None;
+                let warm = Mode::Check { warm: false };
+                let _ = run_on(&mut checker, job, &warm, config, interrupt);
+                let described = describe_on(&mut checker, job, path_b, config, interrupt);
+                close(checker, interrupt);
+                described
+            });
+            let mut worker = None;
+            let here = describe_on(&mut worker, job, path_a, config, interrupt);
+            close(worker, interrupt);
             Some([
                 here?,
                 there.join().expect("a describing thread does not panic")?,
             ])
         })
-    });
-    Ok(settled.map_or(JobEnd::Dropped, JobEnd::Done))
+    })
+}
+
+/// Ends a describing worker: closed, or killed if the sweep was interrupted.
+fn close(slot: Option<Worker>, interrupt: &AtomicBool) {
+    match slot {
+        Some(mut w) if interrupt.load(Ordering::SeqCst) => {
+            w.kill();
+        }
+        Some(w) => w.close(),
+        None => {}
+    }
 }
 
 /// Describes `job` on the worker in `slot`: its record, `None` if

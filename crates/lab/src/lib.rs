@@ -35,7 +35,8 @@
 //! - `src/bin/compare-sweeps.rs`: a second binary, the trace-hash contract
 //!   checked between two `sweep --json` files (`make compare-sweeps`).
 //! - [`sweep`]: `sweep`; [`jobs`]: seed ranges and the lazy job list;
-//!   [`pool`]: worker processes and the parent's watchdog; [`worker`]: the
+//!   [`pool`]: worker processes and the parent's watchdog; [`pipeline`]: a
+//!   pool thread's worker fed jobs ahead of their turn; [`worker`]: the
 //!   child side; [`signals`]: SIGINT and SIGTERM; [`progress`]: bars or
 //!   plain lines, the ETA; [`stream`]: `--json` written as runs finish.
 //! - [`summary`]: what is kept of the results (counters, signatures);
@@ -43,8 +44,9 @@
 //!   [`merge`]: `merge`, shards' `--json` files read back into one summary.
 //! - [`record`]: one run's result as JSON; [`out`]: output that survives a
 //!   closed pipe; [`invocation`]: the program replay lines name.
-//! - [`check`]: `--check-determinism`: worker and checker pairs, the child
-//!   of `lab run` and `lab replay`, nondeterministic records.
+//! - [`check`]: `--check-determinism`: settling a pair of runs, the child
+//!   of `lab run` and `lab replay`, nondeterministic records;
+//!   `check_pool`: a checked sweep's pipelined worker and checker pairs.
 //! - [`replay`]: `lab replay`, on [`labtrace`]'s collector and renderer.
 //! - [`variants`]: [`Lab`], a binary's Rafts by name (`--raft NAME`).
 //! - [`vis`]: timelines: `replay --html/--perfetto`, and one per failing
@@ -90,6 +92,7 @@ pub mod bench;
 #[cfg(feature = "reference")]
 pub mod builtin;
 pub mod check;
+mod check_pool;
 pub mod cli;
 #[cfg(feature = "reference")]
 pub mod injected;
@@ -102,6 +105,7 @@ pub mod new;
 #[cfg(not(feature = "reference"))]
 mod no_raft;
 pub mod out;
+pub mod pipeline;
 #[cfg(feature = "reference")]
 pub mod planted;
 pub mod pool;

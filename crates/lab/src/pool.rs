@@ -17,9 +17,13 @@
 //! child at once and reports its job as dropped; when it is stopped
 //! (`--fail-fast`), the threads finish their jobs and take no more.
 //!
-//! With `--check-determinism` each thread owns a second child, its
-//! checker, and runs every job on both ([`crate::check`]).
+//! A pool thread writes jobs to its worker ahead of their turn and reads
+//! the answers itself ([`crate::pipeline`]); with `--check-determinism`
+//! each pool thread has two, a worker and its checker, and every job runs
+//! on both (`crate::check_pool`). [`Worker`] runs one job at a time: the
+//! second run of `lab run` and `lab replay`, and describing re-runs.
 
+use crate::pipeline::Side;
 use crate::record::{FailKind, FailureRecord, Job, RunRecord};
 use crate::worker::{Mode, job_line};
 use std::ffi::OsString;
@@ -35,7 +39,7 @@ use tester::watchdog::{process_cpu, process_wants_cpu};
 
 /// How often a waiting thread looks at its child's CPU time and at the
 /// interrupt flag.
-const POLL: Duration = Duration::from_millis(100);
+pub(crate) const POLL: Duration = Duration::from_millis(100);
 
 /// How to start a worker and how long it may take per job.
 #[derive(Clone, Debug)]
@@ -55,7 +59,7 @@ pub struct PoolConfig {
 impl PoolConfig {
     /// When the parent's backstop fires: the worker's own watchdog should
     /// have answered well before.
-    fn backstop(&self) -> Duration {
+    pub(crate) fn backstop(&self) -> Duration {
         self.timeout + (self.timeout / 4).max(Duration::from_secs(2))
     }
 }
@@ -63,7 +67,7 @@ impl PoolConfig {
 /// What the pool reports, as it happens.
 #[derive(Debug)]
 pub enum Event {
-    /// Job `index` (in the order handed out) was sent to a worker.
+    /// Job `index` (in the order handed out) began to run on a worker.
     Started {
         /// Its index.
         index: u64,
@@ -113,12 +117,17 @@ impl<I: Iterator<Item = Job>> Feed<I> {
         self.interrupt.load(Ordering::SeqCst)
     }
 
+    /// The flag an interrupt sets.
+    pub(crate) fn interrupt_flag(&self) -> &AtomicBool {
+        &self.interrupt
+    }
+
     /// The jobs never handed out.
     pub fn into_rest(self) -> I {
         self.queue.into_inner().expect("not poisoned").1
     }
 
-    fn next(&self) -> Option<(u64, Job)> {
+    pub(crate) fn next(&self) -> Option<(u64, Job)> {
         if self.stop.load(Ordering::SeqCst) || self.interrupted() {
             return None;
         }
@@ -149,17 +158,7 @@ pub(crate) struct Worker {
 
 impl Worker {
     pub(crate) fn spawn(config: &PoolConfig) -> io::Result<Worker> {
-        let mut command = Command::new(&config.exe);
-        command
-            .args(&config.args)
-            .arg("--timeout-ms")
-            .arg(config.timeout.as_millis().to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        #[cfg(unix)]
-        std::os::unix::process::CommandExt::process_group(&mut command, 0);
-        let mut child = command.spawn()?;
+        let mut child = worker_command(config).spawn()?;
         let stdin = child.stdin.take().expect("piped stdin");
         let stdout = child.stdout.take().expect("piped stdout");
         let (tx, lines) = mpsc::channel();
@@ -219,13 +218,7 @@ impl Worker {
             Some(status) => status.to_string(),
             None => "status unknown".to_string(),
         };
-        let failure = FailureRecord {
-            kind: FailKind::Crash,
-            check: "worker".into(),
-            message: format!("the worker process died ({status}): abort or stack overflow"),
-            virtual_ms: 0,
-        };
-        JobEnd::Replace(RunRecord::lost(job, failure, wall_ms))
+        JobEnd::Replace(RunRecord::lost(job, crash(&status), wall_ms))
     }
 
     /// Kills the child (if still running) and reaps it.
@@ -241,9 +234,55 @@ impl Worker {
     }
 }
 
+/// A worker process (`lab [--raft N] worker ... --timeout-ms T`), its
+/// stdin and stdout piped, in a process group of its own.
+pub(crate) fn worker_command(config: &PoolConfig) -> Command {
+    let mut command = Command::new(&config.exe);
+    command
+        .args(&config.args)
+        .arg("--timeout-ms")
+        .arg(config.timeout.as_millis().to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .env(
+            "GLIBC_TUNABLES",
+            worker_tunables(std::env::var("GLIBC_TUNABLES").ok().as_deref()),
+        );
+    #[cfg(unix)]
+    std::os::unix::process::CommandExt::process_group(&mut command, 0);
+    command
+}
+
+/// A worker's `GLIBC_TUNABLES`: keep the heap between runs, then whatever
+/// the user set (`user`; a later setting wins). By default glibc's malloc
+/// gives the top of the heap back to the kernel whenever more than 128 KB
+/// of it is free, as at the end of every run, and the next run faults it in
+/// again page by page: about 6 page faults per run, and with the zeroing of
+/// those pages about a tenth of a worker's CPU time. Other C libraries
+/// ignore the variable.
+pub(crate) fn worker_tunables(user: Option<&str>) -> String {
+    const KEEP_HEAP: &str =
+        "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=33554432";
+    match user {
+        Some(user) if !user.is_empty() => format!("{KEEP_HEAP}:{user}"),
+        _ => KEEP_HEAP.to_string(),
+    }
+}
+
+/// The failure of a job whose worker died (`status`: how it ended).
+pub(crate) fn crash(status: &str) -> FailureRecord {
+    FailureRecord {
+        kind: FailKind::Crash,
+        check: "worker".into(),
+        message: format!("the worker process died ({status}): abort or stack overflow"),
+        virtual_ms: 0,
+    }
+}
+
 /// A worker's answer: its record; a hang record means the worker's own
 /// watchdog stopped the run and the worker is exiting.
-fn answer(job: Job, line: &str, wall_ms: f64) -> JobEnd {
+pub(crate) fn answer(job: Job, line: &str, wall_ms: f64) -> JobEnd {
     match serde_json::from_str::<RunRecord>(line) {
         Ok(record)
             if record
@@ -271,7 +310,7 @@ fn answer(job: Job, line: &str, wall_ms: f64) -> JobEnd {
 
 /// The parent's watch over one job: the worker's CPU time (all its
 /// threads), or wall time where there is no CPU clock.
-struct Backstop {
+pub(crate) struct Backstop {
     pid: u32,
     limit: Duration,
     /// Read at the first poll (see `due`); inside, `None` where there is
@@ -283,7 +322,7 @@ struct Backstop {
 }
 
 impl Backstop {
-    fn new(pid: u32, limit: Duration) -> Backstop {
+    pub(crate) fn new(pid: u32, limit: Duration) -> Backstop {
         let now = WallClock::now();
         Backstop {
             pid,
@@ -297,7 +336,7 @@ impl Backstop {
 
     /// A hang to record if the worker is past the backstop. `timeout` is
     /// the limit as the user set it (for the message).
-    fn due(&mut self, timeout: Duration) -> Option<FailureRecord> {
+    pub(crate) fn due(&mut self, timeout: Duration) -> Option<FailureRecord> {
         let hang = |check: &str, message: String| FailureRecord {
             kind: FailKind::Hang,
             check: check.into(),
@@ -354,9 +393,13 @@ pub fn run<I: Iterator<Item = Job> + Send>(
     feed: &Feed<I>,
     events: &Sender<Event>,
 ) -> io::Result<()> {
+    if config.check {
+        return crate::check_pool::run(config, feed, events);
+    }
+    let sink = |e| events.send(e).is_ok();
     thread::scope(|scope| {
         let handles: Vec<_> = (0..config.jobs.max(1))
-            .map(|_| scope.spawn(|| drive(config, feed, events)))
+            .map(|_| scope.spawn(|| crate::pipeline::drive(config, feed, Side::Plain, &sink)))
             .collect();
         let mut first_error = Ok(());
         for handle in handles {
@@ -367,45 +410,6 @@ pub fn run<I: Iterator<Item = Job> + Send>(
         }
         first_error
     })
-}
-
-/// One pool thread: one worker at a time (and its checker, when checking),
-/// replaced when it hangs or dies.
-fn drive<I: Iterator<Item = Job>>(
-    config: &PoolConfig,
-    feed: &Feed<I>,
-    events: &Sender<Event>,
-) -> io::Result<()> {
-    let mut worker: Option<Worker> = None;
-    let mut checker: Option<Worker> = None;
-    while let Some((index, job)) = feed.next() {
-        let _ = events.send(Event::Started { index, job });
-        let ended = if config.check {
-            crate::check::run_pair(&mut worker, &mut checker, job, config, &feed.interrupt)
-        } else {
-            run_on(&mut worker, job, &Mode::Plain, config, &feed.interrupt)
-        };
-        let event = match ended {
-            Ok(JobEnd::Done(record) | JobEnd::Replace(record)) => Event::Finished { index, record },
-            Ok(JobEnd::Dropped) => Event::Dropped { index, job },
-            Err(e) => {
-                let _ = events.send(Event::Dropped { index, job });
-                return Err(e);
-            }
-        };
-        if events.send(event).is_err() {
-            break;
-        }
-    }
-    for w in [worker, checker].into_iter().flatten() {
-        if feed.interrupted() {
-            let mut w = w;
-            w.kill();
-        } else {
-            w.close();
-        }
-    }
-    Ok(())
 }
 
 /// Runs `job` on the worker in `slot`, started if there is none; the
@@ -460,4 +464,21 @@ pub fn run_all(
         drop(tx);
         outcome
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn workers_keep_their_heap_and_the_users_tunables_come_last() {
+        let ours = worker_tunables(None);
+        assert!(ours.contains("glibc.malloc.trim_threshold="));
+        assert!(ours.contains("glibc.malloc.mmap_threshold="));
+        assert_eq!(worker_tunables(Some("")), ours);
+        assert_eq!(
+            worker_tunables(Some("glibc.malloc.tcache_count=0")),
+            format!("{ours}:glibc.malloc.tcache_count=0")
+        );
+    }
 }

@@ -31,6 +31,9 @@ use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
 
+/// How long the sweep's loop lets events gather before it handles them.
+const EVENT_PAUSE: Duration = Duration::from_millis(10);
+
 /// How a sweep's loop ended.
 struct Ended {
     summary: Summary,
@@ -138,50 +141,44 @@ fn drive(
     interrupt: Arc<AtomicBool>,
     fail_fast: bool,
     progress: &mut Progress,
-    mut json: Option<&mut JsonOut>,
+    json: Option<&mut JsonOut>,
 ) -> Result<Ended, Usage> {
     let feed = Feed::new(jobs, interrupt);
-    let mut summary = Summary::default();
-    let mut in_order = InOrder::default();
-    let mut keep = |summary: &mut Summary, records: Vec<RunRecord>| {
-        for r in records {
-            summary.add(&r);
-            if let Some(json) = json.as_mut() {
-                json.push(&r);
-            }
-        }
+    let mut results = Results {
+        summary: Summary::default(),
+        in_order: InOrder::default(),
+        json,
     };
     let pooled = thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         let feed = &feed;
         let pool = scope.spawn(move || pool::run(config, feed, &tx));
         loop {
-            match rx.recv_timeout(Duration::from_secs(1)) {
-                Ok(Event::Started { index, job }) => progress.started(index, &job),
-                Ok(Event::Finished { index, record }) => {
-                    progress.finished(index, &record);
-                    if fail_fast && !record.passed {
-                        feed.stop();
-                    }
-                    keep(&mut summary, in_order.put(index, Some(record)));
-                }
-                Ok(Event::Dropped { index, job }) => {
-                    progress.dropped(index);
-                    let seeds = SeedRange {
-                        first: job.seed,
-                        count: 1,
-                    };
-                    summary.skip(job.test, seeds);
-                    keep(&mut summary, in_order.put(index, None));
-                }
-                Err(RecvTimeoutError::Timeout) => {}
+            let first = match rx.recv_timeout(Duration::from_secs(1)) {
+                Ok(event) => Some(event),
+                Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
+            };
+            // With whatever else came meanwhile; then a pause, so that
+            // events gather in the channel and this thread wakes about
+            // 1/EVENT_PAUSE times a second instead of twice per run (each
+            // wake-up costs the workers more CPU than its handling).
+            for event in first.into_iter().chain(rx.try_iter()) {
+                if results.take(event, progress) && fail_fast {
+                    feed.stop();
+                }
             }
             progress.tick();
+            thread::sleep(EVENT_PAUSE);
         }
         pool.join().expect("the pool thread does not panic")
     });
-    keep(&mut summary, in_order.drain());
+    let Results {
+        mut summary,
+        mut in_order,
+        json,
+    } = results;
+    keep(&mut summary, json, in_order.drain());
     let interrupted = feed.interrupted();
     for (test, seeds) in feed.into_rest().rest() {
         summary.skip(test, seeds);
@@ -191,6 +188,53 @@ fn drive(
         summary,
         interrupted,
     })
+}
+
+/// Where the pool's events end up.
+struct Results<'a> {
+    summary: Summary,
+    in_order: InOrder<RunRecord>,
+    json: Option<&'a mut JsonOut>,
+}
+
+impl Results<'_> {
+    /// Shows and keeps one event; true if it is a failed run.
+    fn take(&mut self, event: Event, progress: &mut Progress) -> bool {
+        match event {
+            Event::Started { index, job } => {
+                progress.started(index, &job);
+                false
+            }
+            Event::Finished { index, record } => {
+                progress.finished(index, &record);
+                let failed = !record.passed;
+                let ready = self.in_order.put(index, Some(record));
+                keep(&mut self.summary, self.json.as_deref_mut(), ready);
+                failed
+            }
+            Event::Dropped { index, job } => {
+                progress.dropped(index);
+                let seeds = SeedRange {
+                    first: job.seed,
+                    count: 1,
+                };
+                self.summary.skip(job.test, seeds);
+                let ready = self.in_order.put(index, None);
+                keep(&mut self.summary, self.json.as_deref_mut(), ready);
+                false
+            }
+        }
+    }
+}
+
+/// Counts `records` (in order) and appends them to `--json`.
+fn keep(summary: &mut Summary, mut json: Option<&mut JsonOut>, records: Vec<RunRecord>) {
+    for r in records {
+        summary.add(&r);
+        if let Some(json) = json.as_mut() {
+            json.push(&r);
+        }
+    }
 }
 
 /// The table, the failure groups (each with its timeline, #11), the runs

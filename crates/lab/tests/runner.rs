@@ -337,6 +337,42 @@ fn a_looping_raft_is_stopped_by_its_cpu_limit_with_the_virtual_time_reached() {
 }
 
 #[test]
+fn every_run_queued_behind_a_hung_one_runs_on_the_next_worker() {
+    // One worker, jobs written to it ahead of their turn: each hangs and
+    // takes the worker with it; the jobs queued behind it are run by the
+    // next worker, each reported once, in order.
+    let path = temp("queued.json");
+    let out = lab(&[
+        "--raft",
+        "hang",
+        "sweep",
+        "TestInitialElection3A",
+        "--seeds",
+        "3",
+        "--jobs",
+        "1",
+        "--timeout-ms",
+        "500",
+        "--json",
+        path.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    assert!(text.ends_with("0 passed, 3 failed\n"), "{text}");
+    let json = read_json(&path);
+    let _ = std::fs::remove_file(&path);
+    let results = json["results"].as_array().unwrap();
+    let seeds: Vec<u64> = results
+        .iter()
+        .map(|r| r["seed"].as_u64().unwrap())
+        .collect();
+    assert_eq!(seeds, [1, 2, 3]);
+    for r in results {
+        assert_eq!(r["failure"]["check"], "cpu-limit", "{r}");
+    }
+}
+
+#[test]
 fn a_blocked_raft_is_reported_as_stopped_answering() {
     let out = lab(&[
         "--raft",

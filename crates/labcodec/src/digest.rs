@@ -34,9 +34,10 @@ impl Default for Digest {
 
 /// Up to 8 bytes as the low bytes of a little-endian word, without a call
 /// to `memcpy` (encoders write a byte or a few at a time): two overlapping
-/// loads, whose overlap holds the same bytes in the same places.
+/// loads, whose overlap holds the same bytes in the same places. For at
+/// most 8 bytes: the middle of a longer slice is not read.
 #[inline]
-pub(crate) fn load_le(bytes: &[u8]) -> u64 {
+pub fn load_le(bytes: &[u8]) -> u64 {
     let n = bytes.len();
     debug_assert!(n <= 8);
     let u32_at = |k: usize| {
@@ -79,6 +80,23 @@ impl Digest {
         self.pending_len = tail.len() as u32;
     }
 
+    /// The digest of `bytes` alone: what a fresh digest that wrote them
+    /// would finish with, without the bookkeeping of bytes written in
+    /// pieces (the simulator digests every message it carries).
+    #[inline]
+    pub fn of(bytes: &[u8]) -> u64 {
+        let mut words = bytes.chunks_exact(8);
+        let mut state = FNV_OFFSET;
+        for w in &mut words {
+            let word = u64::from_le_bytes(w.try_into().expect("chunks of 8"));
+            state = (state ^ word).wrapping_mul(FNV_PRIME).rotate_left(29);
+        }
+        for &b in words.remainder() {
+            state = (state ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        }
+        mix64(state)
+    }
+
     /// Folds one word into the digest. Only for callers that write whole
     /// words (the trace hash): bytes pending from [`Digest::write`] are not
     /// folded in first.
@@ -88,6 +106,7 @@ impl Digest {
     }
 
     /// The digest of everything written so far.
+    #[inline]
     pub fn finish(&self) -> u64 {
         let mut state = self.state;
         for k in 0..self.pending_len {
@@ -142,6 +161,16 @@ mod tests {
             }
             assert_eq!(parts, whole, "pieces of {pattern:?}");
             assert_eq!(parts.finish(), whole.finish());
+        }
+    }
+
+    #[test]
+    fn the_digest_of_bytes_alone_is_a_fresh_digests() {
+        let data: Vec<u8> = (0..100u32).map(|k| (k * 13 + 5) as u8).collect();
+        for n in 0..data.len() {
+            let mut d = Digest::default();
+            d.write(&data[..n]);
+            assert_eq!(Digest::of(&data[..n]), d.finish(), "{n} bytes");
         }
     }
 

@@ -25,7 +25,7 @@ mod digest;
 mod reader;
 mod ser;
 
-pub use digest::{Digest, mix64};
+pub use digest::{Digest, load_le, mix64};
 pub use reader::Reader;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -134,11 +134,9 @@ impl Measurer {
         self.scratch.clear();
         encode_append(value, &mut self.scratch)
             .expect("a message type that postcard cannot encode");
-        let mut digest = Digest::default();
-        digest.write(&self.scratch);
         Measure {
             len: self.scratch.len(),
-            digest: digest.finish(),
+            digest: Digest::of(&self.scratch),
         }
     }
 }

@@ -45,7 +45,7 @@ enum Repr {
 /// A concatenation: segments of copied bytes and shared `Bytes`, in order.
 struct Concat {
     copied: Vec<u8>,
-    segments: Vec<Segment>,
+    segments: Segments,
     len: usize,
     joined: OnceLock<Vec<u8>>,
 }
@@ -58,6 +58,53 @@ enum Segment {
     Shared(Bytes),
 }
 
+/// Segments held without an allocation of their own: a persisted Raft
+/// state is three (a header, the shared log, an open tail), made and freed
+/// on every persist.
+const INLINE_SEGMENTS: usize = 3;
+
+/// A list of segments, the first [`INLINE_SEGMENTS`] in place.
+enum Segments {
+    Few(usize, [Segment; INLINE_SEGMENTS]),
+    Many(Vec<Segment>),
+}
+
+impl Segments {
+    fn with_capacity(segments: usize) -> Segments {
+        if segments <= INLINE_SEGMENTS {
+            Segments::Few(0, [const { Segment::Copied { end: 0 } }; INLINE_SEGMENTS])
+        } else {
+            Segments::Many(Vec::with_capacity(segments))
+        }
+    }
+
+    fn push(&mut self, segment: Segment) {
+        match self {
+            Segments::Few(n, few) if *n < INLINE_SEGMENTS => {
+                few[*n] = segment;
+                *n += 1;
+            }
+            Segments::Few(_, few) => {
+                let mut many: Vec<Segment> = Vec::with_capacity(2 * INLINE_SEGMENTS);
+                many.extend(
+                    few.iter_mut()
+                        .map(|s| std::mem::replace(s, Segment::Copied { end: 0 })),
+                );
+                many.push(segment);
+                *self = Segments::Many(many);
+            }
+            Segments::Many(many) => many.push(segment),
+        }
+    }
+
+    fn as_slice(&self) -> &[Segment] {
+        match self {
+            Segments::Few(n, few) => &few[..*n],
+            Segments::Many(many) => many,
+        }
+    }
+}
+
 impl Concat {
     /// Appends the bytes to `out` without joining nested concatenations
     /// (only the outermost one keeps a joined copy).
@@ -67,7 +114,7 @@ impl Concat {
             return;
         }
         let mut start = 0;
-        for segment in &self.segments {
+        for segment in self.segments.as_slice() {
             match segment {
                 Segment::Copied { end } => {
                     out.extend_from_slice(&self.copied[start..*end]);
@@ -178,22 +225,28 @@ impl Bytes {
 
 /// Makes [`Bytes`] from copied bytes and shared [`Bytes`], in order: the
 /// shared ones are not copied (see the [module docs](self)).
-#[derive(Default)]
 pub struct BytesBuilder {
     copied: Vec<u8>,
-    segments: Vec<Segment>,
+    segments: Segments,
     /// `copied.len()` when the last segment was closed.
     mark: usize,
     shared_len: usize,
 }
 
+impl Default for BytesBuilder {
+    fn default() -> BytesBuilder {
+        BytesBuilder::with_capacity(0, 0)
+    }
+}
+
 impl BytesBuilder {
     /// A builder with room for `copied` copied bytes and `segments` runs of
-    /// copied or shared bytes, so that building allocates once for each.
+    /// copied or shared bytes, so that building allocates at most once for
+    /// each (and not for up to three segments).
     pub fn with_capacity(copied: usize, segments: usize) -> BytesBuilder {
         BytesBuilder {
             copied: Vec::with_capacity(copied),
-            segments: Vec::with_capacity(segments),
+            segments: Segments::with_capacity(segments),
             mark: 0,
             shared_len: 0,
         }
@@ -451,5 +504,23 @@ mod tests {
             labcodec::encode(&Bytes::from(expected)).unwrap()
         );
         assert_eq!(&Bytes::join(b"ab", b"cde")[..], b"abcde");
+    }
+
+    #[test]
+    fn more_segments_than_announced_are_kept_in_order() {
+        for announced in [0, 1, 3, 8] {
+            let mut builder = BytesBuilder::with_capacity(0, announced);
+            let mut expected = Vec::new();
+            for k in 0..7u8 {
+                let shared = bytes(20 + usize::from(k));
+                builder.push_shared(Bytes::from(shared.clone()));
+                builder.extend_from_slice(&[k]);
+                expected.extend(shared);
+                expected.push(k);
+            }
+            let whole = builder.build();
+            assert_eq!(whole.len(), expected.len(), "announced {announced}");
+            assert_eq!(&whole[..], &expected[..], "announced {announced}");
+        }
     }
 }

@@ -1,18 +1,26 @@
 //! The harness's side of the check: [`Tester::set_check`], and one call per
-//! simulator output, tester action and effect. Each folds the event's time,
-//! owner, kind and two words of detail into the check hash; in describe
-//! mode it also says in words what happened. With checking off each is one
-//! `Option` test.
+//! simulator output, tester action and effect. With checking off each is
+//! one `Option` test.
 //!
-//! What is folded: a call's request and a handler's answer through the
-//! simulator's trace hash right after each (which digests their bytes, so
-//! nothing is encoded twice); applied commands by a digest of their bytes;
-//! persisted states and snapshots by their lengths as they pass, and by a
-//! digest where they are read back (a server made from them) and at the
-//! end. Describe mode, which looks for the first difference and may take
-//! its time, digests every persisted state and snapshot. What the tester
-//! hands a Raft (its commands, its snapshots) is its own, determined by
-//! what came before, and only named.
+//! Two ways of folding, one per mode, each compared only with a run in the
+//! same mode:
+//! - *hashing* (every checked run): each effect (a persist, a wake-up that
+//!   changes the one asked for before, an apply) and each tester action is
+//!   folded as a word or two in order, without its time; what the
+//!   simulator's trace hash covers (calls and their requests' bytes,
+//!   deliveries, answers and their bytes, losses, timers, and the times of
+//!   all of them) is folded once, as the final trace hash, at the end.
+//!   Applied commands are folded by their bytes; persisted states and
+//!   snapshots by their lengths as they pass, and by a digest where they
+//!   are read back (a server made from them) and at the end.
+//! - *describe* (the re-run of a seed whose hashes differed): every event
+//!   above and every traced one is folded with its time, owner and kind,
+//!   persisted bytes by a digest, and written out in words, so that the
+//!   first event where two runs part can be named. It folds more than
+//!   hashing, never less, so a difference hashing saw is one it finds.
+//!
+//! What the tester hands a Raft (its commands, its snapshots) is its own,
+//! determined by what came before, and only named.
 
 use super::{CheckSummary, Recorder};
 use crate::failure::Failure;
@@ -63,6 +71,7 @@ impl<R: Raft> Tester<R> {
     /// servers did while they were made: each one's persisted state and
     /// wake-up, and the simulator's trace so far (their calls).
     pub fn set_check(&mut self, recorder: Option<Recorder>) {
+        self.check_describing = recorder.as_ref().is_some_and(Recorder::describing_events);
         self.check = recorder.map(Box::new);
         let trace = self.sim.trace_hash();
         let Some(check) = self.check.as_deref_mut() else {
@@ -114,10 +123,17 @@ impl<R: Raft> Tester<R> {
             Ok(()) => 0,
             Err(f) => 1 + Recorder::digest_of(f.check.as_bytes()),
         };
-        check.fold(self.sim.now(), None, what::END, [code, 0], || match ended {
-            Ok(()) => "run ended: passed".to_string(),
-            Err(f) => format!("run ended: {} failed: {}", f.check, f.message),
-        });
+        let trace = self.sim.trace_hash();
+        check.fold(
+            self.sim.now(),
+            None,
+            what::END,
+            [code, trace],
+            || match ended {
+                Ok(()) => "run ended: passed".to_string(),
+                Err(f) => format!("run ended: {} failed: {}", f.check, f.message),
+            },
+        );
         Some(check.finish())
     }
 
@@ -138,11 +154,14 @@ impl<R: Raft> Tester<R> {
     /// A request reached server i from `from`.
     #[inline]
     pub(crate) fn check_request(&mut self, i: usize, from: usize, call: CallId) {
+        if !self.check_describing {
+            return; // covered by the trace hash (see the module's docs)
+        }
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
-        let request = self.sim.request(call);
         let label = check.call_label(call);
+        let request = self.sim.request(call);
         check.fold(
             self.sim.now(),
             Some(i),
@@ -163,6 +182,9 @@ impl<R: Raft> Tester<R> {
         reply: &Result<R::Reply, Loss>,
         live: bool,
     ) {
+        if !self.check_describing {
+            return; // covered by the trace hash (see the module's docs)
+        }
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
@@ -195,6 +217,9 @@ impl<R: Raft> Tester<R> {
     /// A timer fired: server i's wake-up timer, or (`None`) a tester task's.
     #[inline]
     pub(crate) fn check_timer(&mut self, i: Option<usize>, key: u64) {
+        if !self.check_describing {
+            return; // covered by the trace hash (see the module's docs)
+        }
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
@@ -210,20 +235,33 @@ impl<R: Raft> Tester<R> {
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
+        // Digesting every persisted state would cost more than the run (a
+        // Raft persists its whole log, again and again): a hashing run folds
+        // the lengths here and the bytes where they can matter, when a
+        // server is made from them and at the end; describe mode, which
+        // looks for the first difference, digests them all.
+        if !check.describing_events() {
+            // The input's time and kind are in the trace hash.
+            let whose = (i as u64) << 48;
+            if let Some(p) = fx.persisted() {
+                check.fold_words([
+                    what::PERSIST << 56 ^ whose,
+                    p.raft_state.len() as u64 ^ (p.snapshot.len() as u64) << 32,
+                ]);
+            }
+            // Asking again for the wake-up already asked for changes nothing.
+            if let Some(at) = fx
+                .wake()
+                .filter(|at| Some(at.0) != self.nodes[i].wake_at.map(|t| t.0))
+            {
+                check.fold_words([what::WAKE << 56 ^ whose ^ at.0]);
+            }
+            return;
+        }
         let now = self.sim.now();
         if let Some(p) = fx.persisted() {
-            // Digesting every persisted state would cost more than the run
-            // (a Raft persists its whole log, again and again): the check
-            // folds the lengths here and the bytes where they can matter,
-            // when a server is made from them and at the end; describe
-            // mode, which looks for the first difference, digests them all.
-            let (state, snapshot) = match check.describing_events() {
-                true => (
-                    Recorder::digest_of(&p.raft_state),
-                    check.snapshot_digest(&p.snapshot),
-                ),
-                false => (p.raft_state.len() as u64, p.snapshot.len() as u64),
-            };
+            let state = Recorder::digest_of(&p.raft_state);
+            let snapshot = check.snapshot_digest(&p.snapshot);
             check.fold(now, Some(i), what::PERSIST, [state, snapshot], || {
                 format!(
                     "persisted raft state ({} bytes, #{state:016x}) and snapshot ({} bytes, #{snapshot:016x})",
@@ -254,6 +292,9 @@ impl<R: Raft> Tester<R> {
     /// answer's bytes); `text` from [`Tester::check_answer_text`].
     #[inline]
     pub(crate) fn check_answer(&mut self, i: usize, call: CallId, text: Option<String>) {
+        if !self.check_describing {
+            return; // covered by the trace hash (see the module's docs)
+        }
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
@@ -272,6 +313,9 @@ impl<R: Raft> Tester<R> {
     /// now covers the request's bytes).
     #[inline]
     pub(crate) fn check_call(&mut self, i: usize, to: usize, call: CallId) {
+        if !self.check_describing {
+            return; // covered by the trace hash (see the module's docs)
+        }
         let Some(check) = self.check.as_deref_mut() else {
             return;
         };
@@ -303,8 +347,11 @@ impl<R: Raft> Tester<R> {
         let now = self.sim.now();
         match msg {
             ApplyMsg::Command { index, command } => {
-                let digest = Recorder::digest_of(command);
-                check.fold(now, Some(i), what::APPLY, [index.0, digest], || {
+                check.fold_bytes(command);
+                if !check.describing_events() {
+                    return check.fold_words([what::APPLY << 56 ^ (i as u64) << 48 ^ index.0]);
+                }
+                check.fold(now, Some(i), what::APPLY, [index.0, 0], || {
                     format!("applied {index}: {}", CmdText(command))
                 });
             }
@@ -327,8 +374,7 @@ impl<R: Raft> Tester<R> {
     /// command is the tester's own: only the answer is the Raft's).
     #[inline]
     pub(crate) fn check_command(&self, command: &Bytes) -> Option<Bytes> {
-        let check = self.check.as_deref()?;
-        check.describing_events().then(|| command.clone())
+        self.check_describing.then(|| command.clone())
     }
 
     /// `start(command)` on server i answered `started`.
@@ -343,6 +389,9 @@ impl<R: Raft> Tester<R> {
             return;
         };
         let answer = started.map_or(0, |s| s.index.0 << 16 ^ s.term.0 ^ 1 << 63);
+        if !self.check_describing {
+            return check.fold_words([what::START << 56 ^ (i as u64) << 48, answer]);
+        }
         check.fold(self.sim.now(), Some(i), what::START, [answer, 0], || {
             let said = match started {
                 Some(s) => format!("index {}, term {}", s.index, s.term),

@@ -21,7 +21,9 @@
 //! ```
 //!
 //! The check hash is separate from the trace hash (which stays what it
-//! was) and costs nothing when checking is off: one `Option` test per hook.
+//! was, and which the check hash takes in whole at the end: see `hooks`
+//! for what is folded, and how, in each mode) and costs nothing when
+//! checking is off: one `Option` test per hook.
 //!
 //! # Modules
 //! - this file: [`Recorder`], the running hash (and, in describe mode, the
@@ -58,7 +60,10 @@ use std::path::Path;
 pub struct CheckSummary {
     /// The check hash at the end of the run.
     pub hash: u64,
-    /// Events folded in.
+    /// Events folded in: one per effect, apply and tester action, and
+    /// in describe mode (which writes one line each) also one per call,
+    /// delivery, answer, resolution and timer, which a hashing run covers
+    /// with the simulator's trace hash.
     pub events: u64,
     /// Describe mode only: why the event file is incomplete, if it is.
     pub write_error: Option<String>,
@@ -98,6 +103,17 @@ pub struct Recorder {
 struct CallNumbers {
     numbers: std::collections::BTreeMap<u64, u64>,
     made: u64,
+}
+
+impl CallNumbers {
+    /// A call's label: its number, or its simulator id if it was made
+    /// before the recorder was installed.
+    fn label(&self, call: labrpc::CallId) -> String {
+        match self.numbers.get(&call.0) {
+            Some(n) => format!("#{n}"),
+            None => format!("{:#x}", call.0),
+        }
+    }
 }
 
 /// The event file of describe mode.
@@ -150,13 +166,11 @@ impl Recorder {
 
     /// Describe mode: a call's label (`#12`, or its simulator id if it was
     /// made before the recorder was installed); empty when not describing.
+    #[inline]
     pub(crate) fn call_label(&self, call: labrpc::CallId) -> String {
-        let Some(d) = self.describer.as_ref() else {
-            return String::new();
-        };
-        match d.calls.numbers.get(&call.0) {
-            Some(n) => format!("#{n}"),
-            None => format!("{:#x}", call.0),
+        match self.describer.as_ref() {
+            None => String::new(),
+            Some(d) => d.calls.label(call),
         }
     }
 
@@ -190,7 +204,36 @@ impl Recorder {
         }
     }
 
-    /// The digest of some bytes (a persisted state, a command).
+    /// Folds one event as a few words of detail, without its time:
+    /// hashing mode's cheap path for what describe mode folds with
+    /// [`Recorder::fold`] (the time is in the trace hash, and the events
+    /// come in the same order in both runs of a deterministic Raft).
+    #[inline]
+    pub(crate) fn fold_words<const N: usize>(&mut self, words: [u64; N]) {
+        for word in words {
+            self.digest.write_u64(word);
+        }
+        self.events += 1;
+    }
+
+    /// Folds `bytes` (an applied command) straight into the check hash,
+    /// a word at a time, before the event that carries them: a digest of
+    /// their own, finished and then folded, costs several times as much,
+    /// and every server applies every command.
+    #[inline]
+    pub(crate) fn fold_bytes(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            self.digest
+                .write_u64(u64::from_le_bytes(word.try_into().expect("chunks of 8")));
+        }
+        let tail = words.remainder();
+        // The length goes with the tail, so that trailing zero bytes count.
+        self.digest
+            .write_u64(labcodec::load_le(tail) ^ (bytes.len() as u64) << 56);
+    }
+
+    /// The digest of some bytes (a persisted state, a failure's check).
     #[inline]
     pub(crate) fn digest_of(bytes: &[u8]) -> u64 {
         let mut d = Digest::default();

@@ -143,6 +143,11 @@ pub struct Tester<R: Raft> {
     pub(crate) observer: crate::observe::Observer,
     /// The determinism check's recorder, when on (`set_check`).
     pub(crate) check: Option<Box<crate::determinism::Recorder>>,
+    /// Whether `check` describes events (see `determinism::hooks`): only
+    /// then are the events the trace hash covers (calls, deliveries,
+    /// answers, timers) folded one by one, so a hashing run's hooks for
+    /// them cost one test, as an unchecked run's do.
+    pub(crate) check_describing: bool,
     /// The crash points, when installed (`set_crash_points`).
     pub(crate) crash_points: Option<crash_points::CrashPoints>,
 }
@@ -192,6 +197,7 @@ impl<R: Raft> Tester<R> {
             oracles: None,
             observer: crate::observe::Observer::new(n),
             check: None,
+            check_describing: false,
             crash_points: None,
         };
         match edition {
@@ -395,7 +401,11 @@ impl<R: Raft> Tester<R> {
     }
 
     pub(crate) fn return_effects(&mut self, mut fx: Box<Effects<R::Request>>) {
-        fx.clear();
+        // `perform` takes everything out: clearing again costs more than
+        // looking.
+        if !fx.is_empty() {
+            fx.clear();
+        }
         self.effects_pool.push(fx);
     }
 }
