@@ -31,7 +31,9 @@
 //! - `election`: `become_*` transitions and RequestVote (§5.2, §5.4.1).
 //! - `replication`: the leader's sends, replies, commit and apply (§5.3, §5.4.2).
 //! - `follower`: AppendEntries and InstallSnapshot receivers, `snapshot` (§7).
-//! - `log`: the log after its snapshot base, with cached entry encodings.
+//! - `log`: the log after its snapshot base, with cached entry encodings and
+//!   a version (`Raft::inspect_header`'s `log_version`) moved by truncations
+//!   and compactions.
 //! - `encoded`: those encodings, in shared chunks, so persisting copies little.
 //! - `durable`: the persisted state's encoding.
 //!
