@@ -14,7 +14,7 @@
 //! answer is the one running: a hang or a crash is that job's, and the jobs
 //! queued behind it are written again to the next worker. A checked sweep
 //! (`--check-determinism`) runs two of these per pool thread, one per side
-//! ([`crate::check_pool`]).
+//! (`crate::check_pool`).
 
 use crate::pool::{self, Backstop, Event, Feed, JobEnd, PoolConfig};
 use crate::record::{FailureRecord, Job, RunRecord};

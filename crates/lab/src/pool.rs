@@ -20,7 +20,7 @@
 //! A pool thread writes jobs to its worker ahead of their turn and reads
 //! the answers itself ([`crate::pipeline`]); with `--check-determinism`
 //! each pool thread has two, a worker and its checker, and every job runs
-//! on both (`crate::check_pool`). [`Worker`] runs one job at a time: the
+//! on both (`crate::check_pool`). `Worker` runs one job at a time: the
 //! second run of `lab run` and `lab replay`, and describing re-runs.
 
 use crate::pipeline::Side;
