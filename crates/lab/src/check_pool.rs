@@ -111,7 +111,12 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
         for (k, mirror) in mirrors.iter().enumerate() {
             let to_pair = tx.clone();
             scope.spawn(move || {
-                let sink = |e| to_pair.send(Tagged::Worker(k, e)).is_ok();
+                let sink = |e| {
+                    // Side A's failure stops the feed at once (`--fail-fast`):
+                    // the pair settles it later.
+                    feed.note(&e);
+                    to_pair.send(Tagged::Worker(k, e)).is_ok()
+                };
                 let ended = pipeline::drive(config, feed, Side::Worker, &sink);
                 let _ = to_pair.send(Tagged::Ended(Side::Worker, k, ended));
             });
@@ -123,7 +128,11 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
             });
         }
         drop(tx);
-        pair(config, interrupt, &mirrors, rx, events)
+        let sink = |e: Event| {
+            feed.note(&e);
+            events.send(e).is_ok()
+        };
+        pair(config, interrupt, &mirrors, rx, &sink)
     })
 }
 
@@ -134,7 +143,7 @@ fn pair(
     interrupt: &AtomicBool,
     mirrors: &[Mirror],
     tagged: Receiver<Tagged>,
-    events: &Sender<Event>,
+    events: pipeline::Sink<'_>,
 ) -> io::Result<()> {
     let mut jobs: BTreeMap<u64, Job> = BTreeMap::new();
     let mut waiting: BTreeMap<u64, RunRecord> = BTreeMap::new();
@@ -183,13 +192,13 @@ fn pair(
                 continue;
             }
         };
-        let _ = events.send(event);
+        let _ = events(event);
     }
     // Jobs side A finished that side B never ran (an interrupt, or no
     // checker could start).
     for index in waiting.into_keys() {
         if let Some(job) = jobs.remove(&index) {
-            let _ = events.send(Event::Dropped { index, job });
+            let _ = events(Event::Dropped { index, job });
         }
     }
     first_error

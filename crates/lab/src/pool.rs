@@ -94,6 +94,7 @@ pub enum Event {
 pub struct Feed<I> {
     queue: Mutex<(u64, I)>,
     stop: AtomicBool,
+    stop_at_failure: bool,
     interrupt: Arc<AtomicBool>,
 }
 
@@ -103,7 +104,26 @@ impl<I: Iterator<Item = Job>> Feed<I> {
         Feed {
             queue: Mutex::new((0, jobs)),
             stop: AtomicBool::new(false),
+            stop_at_failure: false,
             interrupt,
+        }
+    }
+
+    /// The same feed, stopping at the first failed run (`--fail-fast`).
+    /// The pool threads stop it as they read the failure: the thread that
+    /// shows results wakes too seldom to stop fast runs in time.
+    pub fn stopping_at_failure(mut self) -> Feed<I> {
+        self.stop_at_failure = true;
+        self
+    }
+
+    /// Stops the feed if `event` is a failed run and it stops at one.
+    pub(crate) fn note(&self, event: &Event) {
+        if self.stop_at_failure
+            && let Event::Finished { record, .. } = event
+            && !record.passed
+        {
+            self.stop();
         }
     }
 
@@ -396,7 +416,10 @@ pub fn run<I: Iterator<Item = Job> + Send>(
     if config.check {
         return crate::check_pool::run(config, feed, events);
     }
-    let sink = |e| events.send(e).is_ok();
+    let sink = |e| {
+        feed.note(&e);
+        events.send(e).is_ok()
+    };
     thread::scope(|scope| {
         let handles: Vec<_> = (0..config.jobs.max(1))
             .map(|_| scope.spawn(|| crate::pipeline::drive(config, feed, Side::Plain, &sink)))

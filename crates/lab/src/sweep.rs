@@ -144,6 +144,11 @@ fn drive(
     json: Option<&mut JsonOut>,
 ) -> Result<Ended, Usage> {
     let feed = Feed::new(jobs, interrupt);
+    let feed = if fail_fast {
+        feed.stopping_at_failure()
+    } else {
+        feed
+    };
     let mut results = Results {
         summary: Summary::default(),
         in_order: InOrder::default(),
@@ -164,9 +169,7 @@ fn drive(
             // 1/EVENT_PAUSE times a second instead of twice per run (each
             // wake-up costs the workers more CPU than its handling).
             for event in first.into_iter().chain(rx.try_iter()) {
-                if results.take(event, progress) && fail_fast {
-                    feed.stop();
-                }
+                results.take(event, progress);
             }
             progress.tick();
             thread::sleep(EVENT_PAUSE);
@@ -198,19 +201,16 @@ struct Results<'a> {
 }
 
 impl Results<'_> {
-    /// Shows and keeps one event; true if it is a failed run.
-    fn take(&mut self, event: Event, progress: &mut Progress) -> bool {
+    /// Shows and keeps one event.
+    fn take(&mut self, event: Event, progress: &mut Progress) {
         match event {
             Event::Started { index, job } => {
                 progress.started(index, &job);
-                false
             }
             Event::Finished { index, record } => {
                 progress.finished(index, &record);
-                let failed = !record.passed;
                 let ready = self.in_order.put(index, Some(record));
                 keep(&mut self.summary, self.json.as_deref_mut(), ready);
-                failed
             }
             Event::Dropped { index, job } => {
                 progress.dropped(index);
@@ -221,7 +221,6 @@ impl Results<'_> {
                 self.summary.skip(job.test, seeds);
                 let ready = self.in_order.put(index, None);
                 keep(&mut self.summary, self.json.as_deref_mut(), ready);
-                false
             }
         }
     }
