@@ -3,31 +3,33 @@
 //! B), and the two records of each job are compared ([`crate::check`]).
 //!
 //! ```text
-//!  feed ──► worker k (pipeline, side A) ──► A's record ─┐
-//!             │ a job A finished with a check hash        ├─► pair: settle ─► sweep
-//!             └──► mirror k ──► checker k (side B) ──► B's record ─┘
+//!  feed ──► tee k ──► worker k (pipeline, side A) ──► A's record ─┐
+//!             └──► mirror k ──► checker k (side B) ──► B's record ─┴─► pair: settle ─► sweep
 //! ```
 //!
-//! Checker k runs exactly the jobs worker k finished, in the same order, so
-//! its process has always run one run more than the worker's (its first job
-//! is run once before it counts): a `static` that counts runs differs
-//! between the two every time. A job that hung or crashed on side A is not
-//! run on side B (nothing to compare). Both sides are fed ahead of their
-//! turn ([`crate::pipeline`]): a checked sweep costs two plain ones, not
-//! more. A pair that differs is described again on two fresh processes,
-//! the checker's after one run more ([`crate::check::settle_apart`]).
+//! Checker k runs exactly the jobs worker k takes, in the same order, as
+//! soon as worker k takes them, so that both processes stay busy and are
+//! woken about as seldom as a plain worker. Its process has always run one
+//! run more than the worker's (its first job is run once before it
+//! counts): a `static` that counts runs differs between the two every time.
+//! A job that hung or crashed on side A is settled with A's record (there
+//! is nothing to compare; B's record is dropped). Both sides are fed ahead
+//! of their turn ([`crate::pipeline`]): a checked sweep costs two plain
+//! ones, not more. A pair that differs is described again on two fresh
+//! processes, the checker's after one run more
+//! ([`crate::check::settle_apart`]).
 
 use crate::pipeline::{self, Side, Source};
-use crate::pool::{Event, Feed, POLL, PoolConfig};
+use crate::pool::{EVENT_PAUSE, Event, Feed, POLL, PoolConfig};
 use crate::record::{Job, RunRecord};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Condvar, Mutex};
 use std::thread;
 
-/// The jobs worker k finished, for checker k, in order.
+/// The jobs worker k took, for checker k, in order.
 struct Mirror<'a> {
     queue: Mutex<(VecDeque<(u64, Job)>, bool)>,
     ready: Condvar,
@@ -85,10 +87,28 @@ impl Source for Mirror<'_> {
     }
 }
 
+/// Side A's source: the feed, each job handed to the mirror as it is taken.
+struct Tee<'a, I> {
+    feed: &'a Feed<I>,
+    mirror: &'a Mirror<'a>,
+}
+
+impl<I: Iterator<Item = Job> + Send> Source for Tee<'_, I> {
+    fn next(&self, wait: bool) -> Option<(u64, Job)> {
+        let (index, job) = Source::next(self.feed, wait)?;
+        self.mirror.push(index, job);
+        Some((index, job))
+    }
+
+    fn interrupt_flag(&self) -> &AtomicBool {
+        Source::interrupt_flag(self.feed)
+    }
+}
+
 /// What the two sides' threads report to the pairing loop.
 enum Tagged {
-    /// An event of worker k (side A).
-    Worker(usize, Event),
+    /// An event of a worker (side A).
+    Worker(Event),
     /// An event of a checker (side B).
     Checker(Event),
     /// A side's thread ended (`Side::Worker` with its k).
@@ -115,9 +135,10 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
                     // Side A's failure stops the feed at once (`--fail-fast`):
                     // the pair settles it later.
                     feed.note(&e);
-                    to_pair.send(Tagged::Worker(k, e)).is_ok()
+                    to_pair.send(Tagged::Worker(e)).is_ok()
                 };
-                let ended = pipeline::drive(config, feed, Side::Worker, &sink);
+                let tee = Tee { feed, mirror };
+                let ended = pipeline::drive(config, &tee, Side::Worker, &sink);
                 let _ = to_pair.send(Tagged::Ended(Side::Worker, k, ended));
             });
             let to_pair = tx.clone();
@@ -136,8 +157,92 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
     })
 }
 
-/// The pairing loop: forwards side A's progress, hands its finished jobs to
-/// side B, and settles each job when both records are in.
+/// Records waiting for their other side, by job index.
+#[derive(Default)]
+struct Pending {
+    /// The jobs side A started.
+    jobs: BTreeMap<u64, Job>,
+    /// Side A's records (with a check hash) waiting for side B's.
+    a: BTreeMap<u64, RunRecord>,
+    /// Side B's records waiting for side A's (`None`: B dropped the job).
+    b: BTreeMap<u64, Option<RunRecord>>,
+    /// Jobs settled without side B (A hung, crashed or dropped them): B's
+    /// record, if one comes, is not needed.
+    settled: BTreeSet<u64>,
+}
+
+impl Pending {
+    /// The event for job `index` once both sides are in (B's `None`: it
+    /// dropped the job).
+    fn settle(
+        &mut self,
+        index: u64,
+        a: RunRecord,
+        b: Option<RunRecord>,
+        config: &PoolConfig,
+        interrupt: &AtomicBool,
+    ) -> Event {
+        let job = self.jobs.remove(&index).expect("side A started it");
+        match b.and_then(|b| crate::check::settle_apart(a, &b, job, config, interrupt)) {
+            Some(record) => Event::Finished { index, record },
+            None => Event::Dropped { index, job },
+        }
+    }
+
+    /// Side A's end of job `index`: an event when the job is settled.
+    fn side_a(
+        &mut self,
+        event: Event,
+        config: &PoolConfig,
+        interrupt: &AtomicBool,
+    ) -> Option<Event> {
+        match event {
+            Event::Started { index, job } => {
+                self.jobs.insert(index, job);
+                Some(Event::Started { index, job })
+            }
+            Event::Finished { index, record } if record.check_hash.is_some() => {
+                match self.b.remove(&index) {
+                    Some(b) => Some(self.settle(index, record, b, config, interrupt)),
+                    None => {
+                        self.a.insert(index, record);
+                        None
+                    }
+                }
+            }
+            Event::Finished { index, .. } | Event::Dropped { index, .. } => {
+                self.jobs.remove(&index);
+                if self.b.remove(&index).is_none() {
+                    self.settled.insert(index);
+                }
+                Some(event)
+            }
+        }
+    }
+
+    /// Side B's end of job `index` (`None`: dropped).
+    fn side_b(
+        &mut self,
+        index: u64,
+        b: Option<RunRecord>,
+        config: &PoolConfig,
+        interrupt: &AtomicBool,
+    ) -> Option<Event> {
+        if self.settled.remove(&index) {
+            return None;
+        }
+        match self.a.remove(&index) {
+            Some(a) => Some(self.settle(index, a, b, config, interrupt)),
+            None => {
+                self.b.insert(index, b);
+                None
+            }
+        }
+    }
+}
+
+/// The pairing loop: forwards side A's progress and settles each job when
+/// both records are in.
 fn pair(
     config: &PoolConfig,
     interrupt: &AtomicBool,
@@ -145,59 +250,41 @@ fn pair(
     tagged: Receiver<Tagged>,
     events: pipeline::Sink<'_>,
 ) -> io::Result<()> {
-    let mut jobs: BTreeMap<u64, Job> = BTreeMap::new();
-    let mut waiting: BTreeMap<u64, RunRecord> = BTreeMap::new();
+    let mut pending = Pending::default();
     let mut first_error = Ok(());
-    for message in tagged {
-        let event = match message {
-            Tagged::Worker(_, Event::Started { index, job }) => {
-                jobs.insert(index, job);
-                Event::Started { index, job }
-            }
-            Tagged::Worker(k, Event::Finished { index, record }) if record.check_hash.is_some() => {
-                mirrors[k].push(index, jobs[&index]);
-                waiting.insert(index, record);
-                continue;
-            }
-            Tagged::Worker(_, Event::Finished { index, record }) => {
-                jobs.remove(&index);
-                Event::Finished { index, record }
-            }
-            Tagged::Worker(_, Event::Dropped { index, job }) => {
-                jobs.remove(&index);
-                Event::Dropped { index, job }
-            }
-            Tagged::Checker(Event::Started { .. }) => continue,
-            Tagged::Checker(Event::Finished { index, record: b }) => {
-                let (Some(a), Some(job)) = (waiting.remove(&index), jobs.remove(&index)) else {
-                    continue;
-                };
-                match crate::check::settle_apart(a, &b, job, config, interrupt) {
-                    Some(record) => Event::Finished { index, record },
-                    None => Event::Dropped { index, job },
+    // Blocks for the first message, then takes what else came, then lets
+    // more gather ([`EVENT_PAUSE`]): side B is fed without this loop.
+    while let Ok(first) = tagged.recv() {
+        for message in std::iter::once(first).chain(tagged.try_iter()) {
+            let event = match message {
+                Tagged::Worker(event) => pending.side_a(event, config, interrupt),
+                Tagged::Checker(Event::Started { .. }) => None,
+                Tagged::Checker(Event::Finished { index, record }) => {
+                    pending.side_b(index, Some(record), config, interrupt)
                 }
-            }
-            Tagged::Checker(Event::Dropped { index, job }) => {
-                waiting.remove(&index);
-                jobs.remove(&index);
-                Event::Dropped { index, job }
-            }
-            Tagged::Ended(side, k, ended) => {
-                if side == Side::Worker {
-                    mirrors[k].close();
+                Tagged::Checker(Event::Dropped { index, .. }) => {
+                    pending.side_b(index, None, config, interrupt)
                 }
-                if first_error.is_ok() {
-                    first_error = ended;
+                Tagged::Ended(side, k, ended) => {
+                    if side == Side::Worker {
+                        mirrors[k].close();
+                    }
+                    if first_error.is_ok() {
+                        first_error = ended;
+                    }
+                    None
                 }
-                continue;
+            };
+            if let Some(event) = event {
+                let _ = events(event);
             }
-        };
-        let _ = events(event);
+        }
+        thread::sleep(EVENT_PAUSE);
     }
     // Jobs side A finished that side B never ran (an interrupt, or no
     // checker could start).
-    for index in waiting.into_keys() {
-        if let Some(job) = jobs.remove(&index) {
+    for index in pending.a.into_keys() {
+        if let Some(job) = pending.jobs.remove(&index) {
             let _ = events(Event::Dropped { index, job });
         }
     }

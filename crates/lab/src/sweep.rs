@@ -17,7 +17,7 @@
 use crate::cli::{self, Common, Shard, SweepArgs, Usage};
 use crate::jobs::{Jobs, SeedRange};
 use crate::out;
-use crate::pool::{self, Event, Feed, PoolConfig};
+use crate::pool::{self, EVENT_PAUSE, Event, Feed, PoolConfig};
 use crate::progress::Progress;
 use crate::record::RunRecord;
 use crate::report::{self, Exit};
@@ -30,9 +30,6 @@ use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, RecvTimeoutError};
 use std::thread;
 use std::time::Duration;
-
-/// How long the sweep's loop lets events gather before it handles them.
-const EVENT_PAUSE: Duration = Duration::from_millis(10);
 
 /// How a sweep's loop ended.
 struct Ended {
