@@ -5,7 +5,8 @@
 //! `BENCH_EDITION`). Each sweep's wall time, and its CPU time (the sweep
 //! and its workers: this process's reaped children, from `/proc/self/stat`,
 //! Linux only), then the checked/plain ratios of the fastest round (the
-//! least disturbed by other work on the machine) and of the medians.
+//! least disturbed by other work on the machine), of the medians, and the
+//! median of the rounds' own ratios.
 //! Figures only, never a timed assertion.
 
 use std::process::{Command, Stdio};
@@ -109,5 +110,20 @@ fn main() {
         "median:  checked/plain wall {:.2}x, CPU {:.2}x",
         median(column(2)) / median(column(0)),
         median(column(3)) / median(column(1)).max(1e-9)
+    );
+    // Each round's two sweeps ran back to back, under about the same load
+    // from the machine's other work: the ratios of one round are the least
+    // disturbed by that load's drift across rounds.
+    let ratios = |a: usize, b: usize| {
+        median(
+            rows.iter()
+                .map(|r| [r.0, r.1, r.2, r.3][b] / [r.0, r.1, r.2, r.3][a].max(1e-9))
+                .collect(),
+        )
+    };
+    println!(
+        "median of the rounds' ratios: wall {:.2}x, CPU {:.2}x",
+        ratios(0, 2),
+        ratios(1, 3)
     );
 }

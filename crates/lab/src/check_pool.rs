@@ -115,7 +115,12 @@ enum Tagged {
     Ended(Side, usize, io::Result<()>),
 }
 
-/// Runs the feed's jobs on `config.jobs` worker-and-checker pairs, sending
+/// The worker-and-checker pairs of a checked sweep on `jobs` processes.
+pub(crate) fn pairs(jobs: usize) -> usize {
+    (jobs / 2).max(1)
+}
+
+/// Runs the feed's jobs on [`pairs`] worker-and-checker pairs, sending
 /// every [`Event`] (one `Finished` per job, the pair settled). Returns when
 /// every job handed out has ended; `Err` if a worker cannot be started.
 pub(crate) fn run<I: Iterator<Item = Job> + Send>(
@@ -123,7 +128,10 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
     feed: &Feed<I>,
     events: &Sender<Event>,
 ) -> io::Result<()> {
-    let threads = config.jobs.max(1);
+    // `jobs` processes in all, a worker and its checker per pair (two at
+    // the least): more processes than cores share each core's cache, and a
+    // checked sweep cost a tenth more CPU with twice as many.
+    let threads = pairs(config.jobs);
     let interrupt = pipeline::Source::interrupt_flag(feed);
     let mirrors: Vec<Mirror> = (0..threads).map(|_| Mirror::new(interrupt)).collect();
     let (tx, rx) = mpsc::channel();
@@ -289,4 +297,18 @@ fn pair(
         }
     }
     first_error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::pairs;
+
+    #[test]
+    fn a_checked_sweep_runs_as_many_processes_as_jobs_and_at_least_two() {
+        assert_eq!(pairs(1), 1);
+        assert_eq!(pairs(2), 1);
+        assert_eq!(pairs(3), 1);
+        assert_eq!(pairs(4), 2);
+        assert_eq!(pairs(0), 1);
+    }
 }

@@ -175,7 +175,8 @@ pub struct SweepArgs {
     /// The first seed.
     #[arg(long, default_value = "1", value_parser = parse_seed_arg)]
     pub from: u64,
-    /// Worker processes (default: one per core).
+    /// Worker processes (default: one per core). With
+    /// `--check-determinism`, half of them are checkers (two at the least).
     #[arg(long, value_parser = parse_count)]
     pub jobs: Option<u64>,
     /// K/N: run only the K-th (1-based) of N equal slices of the seed range.
