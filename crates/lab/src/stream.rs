@@ -65,6 +65,12 @@ impl JsonOut {
     /// Creates `path` and writes the header; a usage error if it cannot.
     pub fn create(path: &Path, header: &Header<'_>) -> Result<JsonOut, Usage> {
         let cannot = |e: io::Error| Usage(format!("cannot write {}: {e}", path.display()));
+        // Not a file named `-`: stdout is the sweep's table.
+        if path == Path::new("-") {
+            return Err(Usage(
+                "--json -: the table goes to stdout; give --json a file path".into(),
+            ));
+        }
         let file = File::create(path).map_err(cannot)?;
         let mut out = JsonOut {
             path: path.to_path_buf(),

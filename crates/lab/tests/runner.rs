@@ -225,6 +225,7 @@ fn overflowing_and_empty_selections_exit_2_before_any_run() {
             "--json",
             "/nonexistent-dir/x.json",
         ],
+        &["sweep", "3A", "--seeds", "1", "--json", "-"],
         &["merge", "/nonexistent-dir/x.json"],
     ];
     for args in cases {
