@@ -202,7 +202,7 @@ fn a_closed_stdout_ends_quietly_and_the_json_is_still_written() {
 
 #[test]
 fn overflowing_and_empty_selections_exit_2_before_any_run() {
-    let cases: [&[&str]; 9] = [
+    let cases: [&[&str]; 10] = [
         &[
             "sweep",
             "3A",
