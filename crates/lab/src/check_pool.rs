@@ -10,9 +10,10 @@
 //! Checker k runs exactly the jobs worker k takes, in the same order; the
 //! worker takes them from the feed a few at a time and the checker gets
 //! each batch at once, so that neither process waits for the other and
-//! both are woken about as seldom as a plain worker. Its process has always run one
-//! run more than the worker's (its first job is run once before it
-//! counts): a `static` that counts runs differs between the two every time.
+//! both are woken about as seldom as a plain worker. The checker's process
+//! has always run one run more than the worker's (its first job is run
+//! once before it counts): a `static` that counts runs differs between the
+//! two every time.
 //! A job that hung or crashed on side A is settled with A's record (there
 //! is nothing to compare; B's record is dropped). Both sides are fed ahead
 //! of their turn ([`crate::pipeline`]): a checked sweep costs two plain
@@ -103,6 +104,9 @@ struct Tee<'a, I> {
 
 impl<I: Iterator<Item = Job> + Send> Source for Tee<'_, I> {
     fn next(&self, wait: bool) -> Option<(u64, Job)> {
+        if self.interrupt_flag().load(Ordering::SeqCst) {
+            return None; // the reserved jobs are dropped when the worker ends
+        }
         let mut reserved = self.reserved.lock().expect("not poisoned");
         if reserved.is_empty() {
             let mut wait = wait;
@@ -168,6 +172,11 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
                     reserved: Mutex::default(),
                 };
                 let ended = pipeline::drive(config, &tee, Side::Worker, &sink);
+                // Jobs taken but never run (an interrupt, or no worker could
+                // start) are reported as dropped, as the pipeline's own are.
+                for (index, job) in tee.reserved.into_inner().expect("not poisoned") {
+                    sink(Event::Dropped { index, job });
+                }
                 let _ = to_pair.send(Tagged::Ended(Side::Worker, k, ended));
             });
             let to_pair = tx.clone();
