@@ -89,12 +89,12 @@ impl Source for Mirror<'_> {
     }
 }
 
-/// How many jobs a worker takes from the feed at a time: the checker gets
-/// them all at once, so that it never waits for its worker (a process that
+/// How many jobs a worker holds taken from the feed: the checker gets
+/// them as they are taken, so that it never waits for its worker (a process that
 /// waits, sleeps and wakes again costs more CPU per run).
-const RESERVE: usize = 8;
+const RESERVE: usize = 16;
 
-/// Side A's source: the feed, taken [`RESERVE`] jobs at a time, each batch
+/// Side A's source: the feed, up to [`RESERVE`] jobs held ahead, each
 /// handed to the mirror as it is taken.
 struct Tee<'a, I> {
     feed: &'a Feed<I>,
@@ -104,12 +104,16 @@ struct Tee<'a, I> {
 
 impl<I: Iterator<Item = Job> + Send> Source for Tee<'_, I> {
     fn next(&self, wait: bool) -> Option<(u64, Job)> {
-        if self.interrupt_flag().load(Ordering::SeqCst) {
-            return None; // the reserved jobs are dropped when the worker ends
+        if self.feed.stopped() {
+            // An interrupt or `--fail-fast`: the jobs held are not run;
+            // they are dropped when the worker's pipeline ends.
+            return None;
         }
         let mut reserved = self.reserved.lock().expect("not poisoned");
-        if reserved.is_empty() {
-            let mut wait = wait;
+        // Topped up while half remains, so that a checker running ahead of
+        // its worker still finds jobs; waits only when none remain.
+        if reserved.len() <= RESERVE / 2 {
+            let mut wait = wait && reserved.is_empty();
             while reserved.len() < RESERVE
                 && let Some((index, job)) = Source::next(self.feed, wait)
             {
@@ -172,8 +176,9 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
                     reserved: Mutex::default(),
                 };
                 let ended = pipeline::drive(config, &tee, Side::Worker, &sink);
-                // Jobs taken but never run (an interrupt, or no worker could
-                // start) are reported as dropped, as the pipeline's own are.
+                // Jobs taken but never run (an interrupt, `--fail-fast`, or no
+                // worker could start) are reported as dropped, as the
+                // pipeline's own are.
                 for (index, job) in tee.reserved.into_inner().expect("not poisoned") {
                     sink(Event::Dropped { index, job });
                 }

@@ -138,6 +138,11 @@ impl<I: Iterator<Item = Job>> Feed<I> {
         self.stop.store(true, Ordering::SeqCst);
     }
 
+    /// Whether the feed hands out no more jobs (stopped or interrupted).
+    pub(crate) fn stopped(&self) -> bool {
+        self.stop.load(Ordering::SeqCst) || self.interrupted()
+    }
+
     /// Whether the sweep was interrupted.
     pub fn interrupted(&self) -> bool {
         self.interrupt.load(Ordering::SeqCst)
@@ -154,7 +159,7 @@ impl<I: Iterator<Item = Job>> Feed<I> {
     }
 
     pub(crate) fn next(&self) -> Option<(u64, Job)> {
-        if self.stop.load(Ordering::SeqCst) || self.interrupted() {
+        if self.stopped() {
             return None;
         }
         let mut queue = self.queue.lock().expect("not poisoned");
