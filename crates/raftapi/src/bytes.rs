@@ -106,6 +106,16 @@ impl Segments {
 }
 
 impl Concat {
+    /// The bytes joined, once (kept).
+    #[inline(never)]
+    fn joined(&self) -> &[u8] {
+        self.joined.get_or_init(|| {
+            let mut out = Vec::with_capacity(self.len);
+            self.write_to(&mut out);
+            out
+        })
+    }
+
     /// Appends the bytes to `out` without joining nested concatenations
     /// (only the outermost one keeps a joined copy).
     fn write_to(&self, out: &mut Vec<u8>) {
@@ -197,15 +207,14 @@ impl Bytes {
         Bytes(Repr::Inline { len: n as u8, data })
     }
 
+    /// Inline: every command and message field is read through it, and
+    /// only a concatenation's first read needs more than a branch.
+    #[inline]
     fn as_slice(&self) -> &[u8] {
         match &self.0 {
             Repr::Inline { len, data } => &data[..usize::from(*len)],
             Repr::Flat(v) => v,
-            Repr::Concat(c) => c.joined.get_or_init(|| {
-                let mut out = Vec::with_capacity(c.len);
-                c.write_to(&mut out);
-                out
-            }),
+            Repr::Concat(c) => c.joined(),
         }
     }
 
@@ -292,12 +301,14 @@ impl BytesBuilder {
 
 impl Deref for Bytes {
     type Target = [u8];
+    #[inline]
     fn deref(&self) -> &[u8] {
         self.as_slice()
     }
 }
 
 impl AsRef<[u8]> for Bytes {
+    #[inline]
     fn as_ref(&self) -> &[u8] {
         self.as_slice()
     }
