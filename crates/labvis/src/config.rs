@@ -148,12 +148,19 @@ impl RunName<'_> {
 }
 
 /// Checks, before a run, that `path` (`what` names the flag) can be written:
-/// not a directory, its folder exists, the file can be opened for writing.
+/// not `-`, not a directory, its folder exists, the file can be opened for
+/// writing.
 /// An existing file is left as it is; a new one is created empty.
 pub fn check_output(what: &str, path: &Path) -> Result<(), BadOutput> {
     let bad = |why: String| BadOutput(format!("{what} {}: {why}", path.display()));
     if path.as_os_str().is_empty() {
         return Err(BadOutput(format!("{what}: an empty path")));
+    }
+    // Not a file named `-`: stdout is the replay's own listing.
+    if path == Path::new("-") {
+        return Err(BadOutput(format!(
+            "{what} -: stdout is the replay's listing; give a file path"
+        )));
     }
     if path.is_dir() {
         return Err(bad("is a directory".into()));
@@ -240,5 +247,7 @@ mod tests {
             e.0.starts_with("--perfetto ") && e.0.contains("cannot write"),
             "{e}"
         );
+        let e = check_output("--html", Path::new("-")).unwrap_err();
+        assert!(e.0.starts_with("--html -: "), "{e}");
     }
 }
