@@ -84,6 +84,8 @@ impl Pass {
 /// the durability oracle alone and counts only its failures; the third runs
 /// them with every strict oracle on, plus every loaded scenario file.
 pub fn main(args: &MutantsArgs) -> Result<Exit, Usage> {
+    // The seeds must not wrap past u64::MAX (the runs' seeds count up).
+    crate::jobs::SeedRange::new(args.from, args.seeds, ("--from", "--seeds"))?;
     let all = registry::select("");
     let course: Vec<&'static TestDef> = all
         .iter()

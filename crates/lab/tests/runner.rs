@@ -224,7 +224,7 @@ fn a_closed_stdout_ends_quietly_and_the_json_is_still_written() {
 
 #[test]
 fn overflowing_and_empty_selections_exit_2_before_any_run() {
-    let cases: [&[&str]; 10] = [
+    let cases: [&[&str]; 11] = [
         &[
             "sweep",
             "3A",
@@ -248,6 +248,7 @@ fn overflowing_and_empty_selections_exit_2_before_any_run() {
             "/nonexistent-dir/x.json",
         ],
         &["sweep", "3A", "--seeds", "1", "--json", "-"],
+        &["mutants", "--from", "0xffffffffffffffff", "--seeds", "2"],
         &["merge", "/nonexistent-dir/x.json"],
     ];
     for args in cases {
