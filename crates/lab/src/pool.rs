@@ -37,14 +37,14 @@ use std::thread;
 use std::time::{Duration, Instant as WallClock};
 use tester::watchdog::{process_cpu, process_wants_cpu};
 
-/// How often a waiting thread looks at its child's CPU time and at the
-/// interrupt flag.
 /// How long a loop that handles the pool's events lets them gather before
 /// it handles them: it wakes about 1/EVENT_PAUSE times a second instead of
 /// once or twice per run (each wake-up costs the workers more CPU than its
 /// handling).
 pub(crate) const EVENT_PAUSE: Duration = Duration::from_millis(10);
 
+/// How often a waiting thread looks at its child's CPU time and at the
+/// interrupt flag.
 pub(crate) const POLL: Duration = Duration::from_millis(100);
 
 /// How to start a worker and how long it may take per job.
