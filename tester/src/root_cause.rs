@@ -18,7 +18,9 @@
 //! Off with `RunSpec::root_cause` false: `lab --no-root-cause`,
 //! `LAB_ROOT_CAUSE=0` for `cargo test`; `lab mutants` never asks. Runs that
 //! ran out of budget are not re-run (a runaway costs its whole budget
-//! again), nor checked runs (`RunSpec::check`).
+//! again), nor checked runs (`RunSpec::check`), nor runs that used more
+//! than a third of their CPU limit (the re-run would share it: the
+//! failure is kept, unexplained, rather than lost to the limit).
 
 use crate::failure::Kind;
 use crate::harness::Factory;
@@ -26,6 +28,7 @@ use crate::oracle::OracleSet;
 use crate::runner::{Outcome, RunSpec};
 use labrpc::Time;
 use raftapi::Raft;
+use std::time::Duration;
 
 /// The first strict oracle that fired in a failed run, before its check.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -51,6 +54,13 @@ pub fn wanted(spec: &RunSpec) -> bool {
     spec.root_cause && !spec.check
 }
 
+/// Whether a re-run fits in what is left of a CPU limit after a first run
+/// that used `used` of it: the re-run, with every oracle on, costs up to
+/// about twice the first run.
+pub fn rerun_fits(used: Duration, limit: Duration) -> bool {
+    used * 3 <= limit
+}
+
 /// The oracles of the re-run: every one.
 pub const ORACLES: OracleSet = OracleSet::ALL;
 
@@ -73,6 +83,12 @@ pub(crate) fn explain<R: Raft>(spec: RunSpec, first: &Outcome, factory: Factory<
         return Explained::default();
     };
     if failure.kind == Kind::Hang || failure.check.starts_with("oracle:") {
+        return Explained::default();
+    }
+    // The re-run shares the first run's CPU limit (a watchdog watches both
+    // as one), and every oracle makes it costlier: a failure is not risked
+    // for its explanation.
+    if crate::watchdog::cpu_used().is_some_and(|(used, limit)| !rerun_fits(used, limit)) {
         return Explained::default();
     }
     let liveness = crate::progress::LIVENESS_CHECKS.contains(&failure.check);

@@ -91,6 +91,18 @@ thread_local! {
     static SLOT: &'static AtomicU64 = Box::leak(Box::new(AtomicU64::new(0)));
     /// The slot while a watchdog watches this thread.
     static WATCHED: Cell<Option<&'static AtomicU64>> = const { Cell::new(None) };
+    /// While a watchdog watches this thread: its limit and the thread's CPU
+    /// time when the run started.
+    static BUDGET: Cell<Option<(Duration, Duration)>> = const { Cell::new(None) };
+}
+
+/// The CPU time the run watched on this thread has used, and its limit;
+/// `None` when no watchdog watches it or there is no CPU clock. A run that
+/// may do more work (a failure's root-cause re-run) asks first.
+pub fn cpu_used() -> Option<(Duration, Duration)> {
+    let (limit, at_start) = BUDGET.with(Cell::get)?;
+    let now = CLOCK.with(|c| c.as_ref().and_then(ThreadCpu::used))?;
+    Some((now.saturating_sub(at_start), limit))
 }
 
 /// The harness calls this for every simulator event with the event's
@@ -241,6 +253,7 @@ impl Watchdog {
     pub fn watch<T>(&self, on_expiry: OnExpiry, run: impl FnOnce() -> T) -> T {
         let clock = CLOCK.with(Option::clone);
         let cpu_at_start = clock.as_ref().and_then(ThreadCpu::used).unwrap_or_default();
+        let has_clock = clock.is_some();
         let reached = SLOT.with(|s| *s);
         reached.store(0, Ordering::Relaxed);
         let now = WallClock::now();
@@ -254,6 +267,8 @@ impl Watchdog {
             on_expiry,
         });
         WATCHED.with(|w| w.set(Some(reached)));
+        // Without a CPU clock the budget is not known.
+        BUDGET.with(|b| b.set(has_clock.then_some((self.limit, cpu_at_start))));
         let _disarm = Disarm(&self.armed);
         run()
     }
@@ -271,6 +286,7 @@ struct Disarm<'a>(&'a Mutex<Option<Armed>>);
 impl Drop for Disarm<'_> {
     fn drop(&mut self) {
         WATCHED.with(|w| w.set(None));
+        BUDGET.with(|b| b.set(None));
         // Waits for an expiry callback in progress: it may be ending the
         // process, and the run's own result must not be printed after it.
         let mut armed = self.0.lock().unwrap_or_else(|e| e.into_inner());
@@ -382,5 +398,18 @@ mod tests {
         assert_eq!(sum, 4);
         thread::sleep(Duration::from_millis(120));
         assert!(rx.try_recv().is_err(), "disarmed when the run returned");
+    }
+
+    #[test]
+    fn a_watched_run_knows_its_cpu_budget_and_an_unwatched_one_has_none() {
+        assert_eq!(cpu_used(), None);
+        let dog = Watchdog::new(Duration::from_secs(30));
+        let inside = dog.watch(Box::new(|_| {}), cpu_used);
+        if cfg!(target_os = "linux") {
+            let (used, limit) = inside.expect("a budget while watched");
+            assert_eq!(limit, Duration::from_secs(30));
+            assert!(used < limit, "{used:?}");
+        }
+        assert_eq!(cpu_used(), None, "no budget once the run returned");
     }
 }

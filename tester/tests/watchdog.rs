@@ -238,3 +238,110 @@ fn several_seeds_are_each_printed_before_they_run() {
             .contains("RUN TestInitialElection3A seed=0x5 edition=2026\n  replay: ")
     );
 }
+
+/// A student's Raft that never elects a leader and spends CPU on every
+/// tick: it fails the course's check late in a run that used a good part
+/// of its CPU limit.
+mod burner {
+    use raftapi::{
+        Bytes, Config, Effects, Instant, LogIndex, NodeId, Persisted, Raft, Started, Term,
+    };
+    use serde::Serialize;
+
+    #[derive(Debug, Serialize)]
+    pub struct Ping;
+
+    pub struct Burner;
+
+    /// Work the optimiser cannot remove.
+    fn burn() {
+        let mut x = 0u64;
+        for k in 0..120_000u64 {
+            x = std::hint::black_box(x.wrapping_mul(31).wrapping_add(k));
+        }
+        std::hint::black_box(x);
+    }
+
+    impl Raft for Burner {
+        type Request = Ping;
+        type Reply = Ping;
+        fn make(config: Config, _: Persisted, out: &mut Effects<Ping>) -> Self {
+            out.wake_at(Instant(config.now.0 + 10));
+            Burner
+        }
+        fn tick(&mut self, now: Instant, out: &mut Effects<Ping>) {
+            burn();
+            out.wake_at(Instant(now.0 + 10));
+        }
+        fn handle_request(
+            &mut self,
+            _: Instant,
+            _: NodeId,
+            _: &Ping,
+            _: &mut Effects<Ping>,
+        ) -> Ping {
+            Ping
+        }
+        fn handle_reply(
+            &mut self,
+            _: Instant,
+            _: NodeId,
+            _: Ping,
+            _: Option<Ping>,
+            _: &mut Effects<Ping>,
+        ) {
+        }
+        fn start(&mut self, _: Instant, _: Bytes, _: &mut Effects<Ping>) -> Option<Started> {
+            None
+        }
+        fn snapshot(&mut self, _: Instant, _: LogIndex, _: Bytes, _: &mut Effects<Ping>) {}
+        fn state(&self) -> (Term, bool) {
+            (Term(0), false)
+        }
+        fn persist_bytes(&self) -> usize {
+            0
+        }
+    }
+}
+
+/// A failure found after half the CPU limit is reported as itself: the
+/// root-cause re-run, which would share the limit, is not tried.
+#[test]
+fn a_late_failure_is_not_lost_to_its_root_cause_rerun() {
+    use burner::Burner;
+    use std::sync::mpsc;
+    use tester::watchdog::{ThreadCpu, Watchdog};
+    let spec = tester::RunSpec::new(
+        tester::registry::find("TestInitialElection3A").unwrap(),
+        7,
+        tester::Edition::Y2026,
+    );
+    let factory = || -> tester::Factory<Burner> { Box::new(Burner::make) };
+    let Some(clock) = ThreadCpu::current() else {
+        return; // no CPU clock: the watchdog measures wall time instead
+    };
+    // How much CPU the failing run takes here, unwatched (the more of two).
+    let mut cost = Duration::ZERO;
+    for _ in 0..2 {
+        let before = clock.used().unwrap();
+        let first = tester::run(spec.root_cause(false), factory());
+        cost = cost.max(clock.used().unwrap() - before);
+        assert_eq!(first.result.as_ref().unwrap_err().check, "checkOneLeader");
+    }
+    // A limit 1.6 times that: the run fits, a re-run after it would not.
+    assert!(
+        cost >= Duration::from_millis(100),
+        "{cost:?}: too quick to tell"
+    );
+    let dog = Watchdog::new(cost * 8 / 5);
+    let (tx, rx) = mpsc::channel();
+    let watched = dog.watch(Box::new(move |e| tx.send(e).unwrap()), || {
+        tester::run(spec, factory())
+    });
+    if let Ok(expiry) = rx.try_recv() {
+        panic!("the limit fired: {expiry}");
+    }
+    let failure = watched.result.unwrap_err();
+    assert_eq!(failure.check, "checkOneLeader", "{failure:?}");
+    assert!(watched.first_broken.is_none());
+}
