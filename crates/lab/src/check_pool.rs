@@ -192,10 +192,9 @@ pub(crate) fn run<I: Iterator<Item = Job> + Send>(
             });
         }
         drop(tx);
-        let sink = |e: Event| {
-            feed.note(&e);
-            events.send(e).is_ok()
-        };
+        // The workers' sinks already stop the feed at a failure (a settled
+        // failure is side A's).
+        let sink = |e: Event| events.send(e).is_ok();
         pair(config, interrupt, &mirrors, rx, &sink)
     })
 }
