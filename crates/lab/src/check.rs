@@ -7,6 +7,8 @@
 //!    job ─► worker: `TEST SEED check`            ─► record A (check hash)
 //!        ─► checker: `TEST SEED check[-warm]`    ─► record B
 //!  lab run / lab replay: run A in this process, run B in a child worker
+//!  B's process died under the run (A finished) ─► B's run once more on a
+//!                   fresh process: a kill from outside is not a finding
 //!  hashes differ ─► both describe the seed at once (`describe FILE`; a
 //!                   sweep's on two fresh workers), the files are
 //!                   compared: the first divergent event
@@ -36,12 +38,20 @@ use tester::determinism::{Nondeterminism, child::AGREED_SHOWN, first_divergence}
 /// differ. `None` if interrupted.
 pub(crate) fn settle_apart(
     a: RunRecord,
-    b: &RunRecord,
+    b: RunRecord,
     job: Job,
     config: &PoolConfig,
     interrupt: &AtomicBool,
 ) -> Option<RunRecord> {
-    settle(a, b, |path_a, path_b| {
+    let b = if died_under(&a, &b) {
+        let mut checker = None;
+        let again = run_b_again(&mut checker, b, job, config, interrupt);
+        close(checker, interrupt);
+        again?
+    } else {
+        b
+    };
+    settle(a, &b, |path_a, path_b| {
         thread::scope(|scope| {
             let there = scope.spawn(|| {
                 let mut checker = None;
@@ -60,6 +70,36 @@ pub(crate) fn settle_apart(
             ])
         })
     })
+}
+
+/// Whether side B's process died under its run while side A finished it:
+/// killed from outside (the OOM killer, a user) as likely as by the Raft.
+fn died_under(a: &RunRecord, b: &RunRecord) -> bool {
+    a.check_hash.is_some()
+        && b.check_hash.is_none()
+        && b.failure
+            .as_ref()
+            .is_some_and(|f| f.kind == FailKind::Crash && f.check == crate::pool::WORKER_DIED)
+}
+
+/// Side B's run of `job` once more, on a fresh process after one run more
+/// (as a checker's first): a process killed from outside does not make a
+/// deterministic Raft look nondeterministic, and a Raft that kills its own
+/// process on B's side does so again. `dead`'s record if no process
+/// starts; `None` if interrupted.
+fn run_b_again(
+    slot: &mut Option<Worker>,
+    dead: RunRecord,
+    job: Job,
+    config: &PoolConfig,
+    interrupt: &AtomicBool,
+) -> Option<RunRecord> {
+    *slot = None;
+    match run_on(slot, job, &Mode::Check { warm: true }, config, interrupt) {
+        Ok(JobEnd::Done(record) | JobEnd::Replace(record)) => Some(record),
+        Ok(JobEnd::Dropped) => None,
+        Err(_) => Some(dead),
+    }
 }
 
 /// Ends a describing worker: closed, or killed if the sweep was interrupted.
@@ -223,6 +263,12 @@ impl ChildCheck {
             Ok(JobEnd::Done(r) | JobEnd::Replace(r)) => r,
             Ok(JobEnd::Dropped) => unreachable!("nothing interrupts a child check"),
             Err(e) => RunRecord::lost(job, describe_failed(format!("no child: {e}")), 0.0),
+        };
+        let b = if died_under(&a, &b) {
+            run_b_again(&mut self.child, b, job, &self.config, &self.interrupt)
+                .expect("nothing interrupts a child check")
+        } else {
+            b
         };
         let (child, config, interrupt) = (&mut self.child, &self.config, &self.interrupt);
         let settled = settle(a, &b, |path_a, path_b| {

@@ -225,7 +225,7 @@ impl Pending {
         interrupt: &AtomicBool,
     ) -> Event {
         let job = self.jobs.remove(&index).expect("side A started it");
-        match b.and_then(|b| crate::check::settle_apart(a, &b, job, config, interrupt)) {
+        match b.and_then(|b| crate::check::settle_apart(a, b, job, config, interrupt)) {
             Some(record) => Event::Finished { index, record },
             None => Event::Dropped { index, job },
         }

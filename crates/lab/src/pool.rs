@@ -301,11 +301,14 @@ pub(crate) fn worker_tunables(user: Option<&str>) -> String {
     }
 }
 
+/// The check named by the failure of a job whose worker process died.
+pub(crate) const WORKER_DIED: &str = "worker";
+
 /// The failure of a job whose worker died (`status`: how it ended).
 pub(crate) fn crash(status: &str) -> FailureRecord {
     FailureRecord {
         kind: FailKind::Crash,
-        check: "worker".into(),
+        check: WORKER_DIED.into(),
         message: format!("the worker process died ({status}): abort or stack overflow"),
         virtual_ms: 0,
     }

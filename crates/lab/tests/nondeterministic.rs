@@ -18,6 +18,7 @@ mod flawed;
 use flawed::{Flaw, Flawed};
 use serde_json::Value;
 use std::process::{Command, ExitCode, Output};
+use std::sync::atomic::{AtomicU64, Ordering};
 use student::{Opts, Student};
 use tester::Factory;
 
@@ -56,7 +57,38 @@ fn binary() -> ExitCode {
             "a static count of runs in its seed",
             || flawed(Flaw::StaticCounter),
         )
+        .variant(
+            "killed",
+            "the student's, its process killed in its second run",
+            || {
+                Box::new(|c, p, o| {
+                    kill_in_second_run(&c);
+                    Student::make_with(Opts::default(), c, p, o)
+                })
+            },
+        )
         .run()
+}
+
+/// How `killed` is killed: `always`, or a path, removed by the one run
+/// that is killed (a kill from outside, once).
+const KILL: &str = "LAB_KILL_SECOND_RUN";
+
+/// SIGKILLs this process when it starts its second run, as `KILL` says:
+/// a checker (its first run is run twice) and never a worker of one job.
+fn kill_in_second_run(c: &raftapi::Config) {
+    static RUNS_MADE: AtomicU64 = AtomicU64::new(0);
+    if c.me.0 != 0 || c.now.0 != 0 || RUNS_MADE.fetch_add(1, Ordering::Relaxed) != 1 {
+        return;
+    }
+    let kill = match std::env::var(KILL) {
+        Ok(how) if how == "always" => true,
+        Ok(marker) => std::fs::remove_file(marker).is_ok(),
+        Err(_) => false,
+    };
+    if kill {
+        signal_hook::low_level::raise(signal_hook::consts::SIGKILL).expect("raised");
+    }
 }
 
 /// Runs this executable as the lab binary.
@@ -265,6 +297,65 @@ fn d_a_pasted_replay_line_warns_that_it_did_not_reproduce() {
     assert_eq!(stderr(&bad).lines().count(), 1, "{}", stderr(&bad));
 }
 
+/// A checker killed from outside once does not make a deterministic Raft
+/// nondeterministic (its run is run again on a fresh process); a Raft that
+/// kills its process on B's side every time still is.
+fn e_a_checker_killed_once_is_not_a_finding() {
+    let marker = std::env::temp_dir().join(format!("lab-kill-once-{}", std::process::id()));
+    let marker_arg = marker.to_str().expect("utf-8").to_string();
+    for (how, flagged) in [(marker_arg.as_str(), false), ("always", true)] {
+        std::fs::write(&marker, b"").expect("marker written");
+        let json = marker.with_extension("json");
+        let args = [
+            "--raft",
+            "killed",
+            "sweep",
+            "TestReElection3A",
+            "--seeds",
+            "1",
+        ];
+        let out = Command::new(std::env::current_exe().expect("myself"))
+            .args(args)
+            .args([
+                "--check-determinism",
+                "--json",
+                json.to_str().expect("utf-8"),
+            ])
+            .env(AS_BINARY, "1")
+            .env(KILL, how)
+            .output()
+            .expect("runs");
+        let text = stdout(&out);
+        assert!(!marker.exists() || how == "always", "killed once: {text}");
+        let doc: Value = std::fs::read_to_string(&json)
+            .map(|t| serde_json::from_str(&t).expect("valid JSON"))
+            .expect(&text);
+        let _ = std::fs::remove_file(&json);
+        let run = &doc["results"][0];
+        assert_eq!(doc["nondeterministic"], u64::from(flagged), "{how}: {text}");
+        if flagged {
+            assert_eq!(out.status.code(), Some(5), "{text}");
+            let note = run["nondeterministic"]["note"].as_str().expect("a note");
+            assert!(note.contains("run B did not finish"), "{note}");
+        } else {
+            assert_eq!(out.status.code(), Some(0), "{text}");
+            assert_eq!(run["passed"], true, "{run}");
+            assert!(run["check_hash"].is_u64(), "{run}");
+        }
+    }
+    let _ = std::fs::remove_file(&marker);
+    std::fs::write(&marker, b"").expect("marker written");
+    let out = Command::new(std::env::current_exe().expect("myself"))
+        .args(["--raft", "killed", "run", "TestReElection3A", "--seed", "1"])
+        .arg("--check-determinism")
+        .env(AS_BINARY, "1")
+        .env(KILL, &marker)
+        .output()
+        .expect("runs");
+    assert!(!marker.exists(), "lab run's child was killed");
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
 const CHECKS: &[(&str, fn())] = &[
     (
         "a_every_flaw_is_named_nondeterministic_in_a_sweep",
@@ -281,6 +372,10 @@ const CHECKS: &[(&str, fn())] = &[
     (
         "d_a_pasted_replay_line_warns_that_it_did_not_reproduce",
         d_a_pasted_replay_line_warns_that_it_did_not_reproduce,
+    ),
+    (
+        "e_a_checker_killed_once_is_not_a_finding",
+        e_a_checker_killed_once_is_not_a_finding,
     ),
 ];
 
