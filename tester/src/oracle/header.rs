@@ -49,7 +49,9 @@ pub(super) struct Hint {
     since_sample: u32,
     /// The header of the slot's view (kept beside it, so that a view
     /// carried over unchanged is not read again).
-    pub(super) seen: Option<InspectionHeader>,
+    seen: Option<InspectionHeader>,
+    /// The header of the view before it (of any incarnation), if any.
+    pub(super) before: Option<InspectionHeader>,
 }
 
 impl Hint {
@@ -59,17 +61,11 @@ impl Hint {
     }
 }
 
-/// Server i's new view after an input, and what it shows of the last one.
+/// How server i's new view (in its slot, its header in `hint.seen`, the
+/// last one's in `hint.before`) holds the last one. Small, and the views
+/// stay where they are: this runs after every input.
+#[derive(Clone, Copy, Debug)]
 pub(super) struct Look {
-    /// The new view.
-    pub(super) view: Inspection,
-    /// Its header.
-    pub(super) header: InspectionHeader,
-    /// The last view's header (of any incarnation), if there was one.
-    pub(super) old: Option<InspectionHeader>,
-    /// The last view itself, when the log was inspected anew (leader
-    /// append-only reads its terms).
-    pub(super) replaced: Option<Inspection>,
     /// How far the new log holds what the old one held.
     pub(super) kept: u64,
     /// Whether the log is the old one (base, length and terms).
@@ -81,8 +77,8 @@ pub(super) struct Look {
 impl Oracles {
     /// Server i's new view, from its header when the log kept its version
     /// (and the view is of the same incarnation), from `inspect()`
-    /// otherwise; `None` if `inspect()` returned `None`. The slot's view is
-    /// taken out: the caller puts the new one back.
+    /// otherwise, left in its slot (the last one in `slot.replaced` when
+    /// `inspect()` gave a new one); `None` if `inspect()` returned `None`.
     pub(super) fn look<R: Raft>(
         &mut self,
         i: usize,
@@ -91,46 +87,38 @@ impl Oracles {
     ) -> Result<Option<Look>, Violation> {
         let header = raft.inspect_header();
         let slot = &mut self.slots[i];
-        let carried = header
-            .filter(|h| same_incarnation && Some(h.log_version) == slot.hint.version)
-            .and_then(|h| Some((h, slot.view.take()?)));
-        if let Some((header, mut view)) = carried {
+        slot.replaced = None;
+        let kept_version =
+            header.filter(|h| same_incarnation && Some(h.log_version) == slot.hint.version);
+        if let Some(header) = kept_version
+            && let Some(view) = slot.view.as_mut()
+        {
             let old =
-                (slot.hint.seen).unwrap_or_else(|| InspectionHeader::of(&view, header.log_version));
+                (slot.hint.seen).unwrap_or_else(|| InspectionHeader::of(view, header.log_version));
             check_ends(i, &old, &header)?;
             if header.last_log_index > old.last_log_index {
-                append_terms(i, &mut view, &header, raft)?;
+                append_terms(i, view, &header, raft)?;
             }
-            set_header(&mut view, &header);
-            let look = Look {
-                view,
-                header,
-                old: Some(old),
-                replaced: None,
+            set_header(view, &header);
+            let hint = &mut slot.hint;
+            (hint.before, hint.seen) = (Some(old), Some(header));
+            hint.carried = true;
+            hint.since_sample += 1;
+            if hint.since_sample >= SAMPLE {
+                hint.since_sample = 0;
+                hint.carried = false;
+                verify(i, view, raft)?;
+            }
+            return Ok(Some(Look {
                 kept: old.last_log_index.0,
                 unchanged: header.last_log_index == old.last_log_index,
                 same: header == old,
-            };
-            slot.hint.carried = true;
-            slot.hint.since_sample += 1;
-            if slot.hint.since_sample >= SAMPLE {
-                slot.hint.since_sample = 0;
-                slot.hint.carried = false;
-                verify(i, &look.view, raft)?;
-            }
-            return Ok(Some(look));
+            }));
         }
         let Some(view) = raft.inspect() else {
             return Ok(None);
         };
         let replaced = slot.view.take();
-        let old = replaced
-            .as_ref()
-            .map(|v| InspectionHeader::of(v, slot.hint.version.unwrap_or(0)));
-        slot.hint = Hint {
-            version: header.map(|h| h.log_version),
-            ..Hint::default()
-        };
         // Up to `kept` the new log holds what the old one held, so whatever
         // agreed with the old log up to there still agrees.
         let kept = match &replaced {
@@ -146,17 +134,23 @@ impl Oracles {
                 && old.last_log_index() == view.last_log_index()
                 && old.snapshot_index == view.snapshot_index
         });
-        let matches = header.map_or(Ok(()), |h| check_header(i, &view, &h));
-        let look = Look {
-            header: InspectionHeader::of(&view, header.map_or(0, |h| h.log_version)),
-            view,
-            old,
-            replaced,
-            kept,
-            unchanged,
-            same: false,
+        let version = header.map(|h| h.log_version);
+        slot.hint = Hint {
+            version,
+            seen: Some(InspectionHeader::of(&view, version.unwrap_or(0))),
+            before: replaced.as_ref().map(|v| InspectionHeader::of(v, 0)),
+            ..Hint::default()
         };
-        matches.map(|()| Some(look))
+        let matches = header.map_or(Ok(()), |h| check_header(i, &view, &h));
+        slot.view = Some(view);
+        slot.replaced = replaced;
+        matches.map(|()| {
+            Some(Look {
+                kept,
+                unchanged,
+                same: false,
+            })
+        })
     }
 
     /// Before a violation is reported, and when server i crashes: every

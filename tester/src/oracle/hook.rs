@@ -104,37 +104,38 @@ impl<R: Raft> Tester<R> {
     }
 
     fn oracle_done(&mut self, result: Result<(), Violation>) {
-        // A violation may rest on views carried over on `inspect_header`
-        // hints: they are checked first, and a lie is what is reported.
-        let result = match (result, self.oracles.as_mut()) {
-            (Err(v), Some(oracles)) if v.check != INSPECT_HEADER => {
-                let live = self.nodes.iter().enumerate();
-                let live = live.filter_map(|(j, node)| Some((j, node.raft.as_ref()?)));
-                oracles.verify_carried(live).and(Err(v))
-            }
-            (result, _) => result,
-        };
         if let Some(note) = self.oracles.as_mut().and_then(Oracles::take_note) {
             self.say(note);
         }
+        let Err(v) = result else {
+            return;
+        };
+        let Some(oracles) = self.oracles.as_mut() else {
+            return;
+        };
+        // A violation may rest on views carried over on `inspect_header`
+        // hints: they are checked first, and a lie is what is reported.
+        let v = if v.check == INSPECT_HEADER {
+            v
+        } else {
+            let live = self.nodes.iter().enumerate();
+            let live = live.filter_map(|(j, node)| Some((j, node.raft.as_ref()?)));
+            oracles.verify_carried(live).err().unwrap_or(v)
+        };
         let now = self.sim.now();
-        if let Some(first) = self.oracles.as_mut().and_then(|o| o.observing.as_mut()) {
-            if let Err(v) = result
-                && first.is_none()
-            {
+        if let Some(first) = oracles.observing.as_mut() {
+            if first.is_none() {
                 *first = Some((v, now));
             }
             return;
         }
-        if let Err(v) = result {
-            self.note("oracle", format_args!("{}: {}", v.check, v.message));
-            self.fail(Failure {
-                kind: Kind::Oracle,
-                check: v.check,
-                message: v.message,
-                at: self.sim.now(),
-                bare: false,
-            });
-        }
+        self.note("oracle", format_args!("{}: {}", v.check, v.message));
+        self.fail(Failure {
+            kind: Kind::Oracle,
+            check: v.check,
+            message: v.message,
+            at: now,
+            bare: false,
+        });
     }
 }
