@@ -195,7 +195,8 @@ pub fn cargo_test_in<R: Raft>(module: &str, name: &str, make: fn() -> Factory<R>
         let describe_here = |seed: u64, path: &std::path::Path| {
             let spec = RunSpec::new(test, seed, env.edition).oracles(env.strict);
             let heading = heading(test, seed, &env);
-            watched(watchdog.as_ref(), &heading, env.timeout_s(), || {
+            let lab = lab_replay(test, seed, &env);
+            watched(watchdog.as_ref(), (&heading, &lab), env.timeout_s(), || {
                 crate::determinism::describe(spec, make(), path)
             })
         };
@@ -232,7 +233,8 @@ fn run_seeds<R: Raft>(
         } else if env.seeds > 1 {
             println!("{heading}");
         }
-        let outcome = watched(watchdog, &heading, env.timeout_s(), || {
+        let lab = lab_replay(test, seed, env);
+        let outcome = watched(watchdog, (&heading, &lab), env.timeout_s(), || {
             crate::observe::logging::run_with_env(spec, make())
         });
         for line in &outcome.lines {
@@ -278,15 +280,31 @@ fn heading(test: &registry::TestDef, seed: u64, env: &EnvConfig) -> String {
     )
 }
 
-/// Runs `run` under the watchdog, if there is one.
+/// The `lab replay` line of a run (a crate made by `lab new` has the
+/// `lab` binary): it shows a hanging run's events up to the hang, which
+/// `cargo test` cannot (its thread is stuck).
+fn lab_replay(test: &registry::TestDef, seed: u64, env: &EnvConfig) -> String {
+    format!(
+        "cargo run --release --bin lab -- {}",
+        crate::seeds::lab_replay_command(test.name, seed, env.edition)
+            .strip_prefix("lab ")
+            .expect("a lab command")
+    )
+}
+
+/// Runs `run` under the watchdog, if there is one; `lines`: the run's
+/// heading and its `lab replay` line, for a hang report.
 fn watched<T>(
     watchdog: Option<&Watchdog>,
-    heading: &str,
+    lines: (&str, &str),
     timeout_s: u64,
     run: impl FnOnce() -> T,
 ) -> T {
     match watchdog {
-        Some(dog) => dog.watch(hang_report(heading.to_string(), timeout_s), run),
+        Some(dog) => dog.watch(
+            hang_report(lines.0.to_string(), lines.1.to_string(), timeout_s),
+            run,
+        ),
         None => run(),
     }
 }
@@ -301,11 +319,12 @@ impl EnvConfig {
 /// What the watchdog does when a run of `cargo test` hangs: the report on
 /// stderr, uncaptured, then the end of the test process (a looping thread
 /// cannot be stopped, and waiting for it is the hang this avoids).
-fn hang_report(heading: String, timeout_s: u64) -> OnExpiry {
+fn hang_report(heading: String, lab: String, timeout_s: u64) -> OnExpiry {
     Box::new(move |e: Expiry| {
         let (test_and_seed, replay) = heading.split_once('\n').expect("two lines");
         let report = format!(
             "\nFAIL {} at {} virtual: hang: {e} (LAB_TIMEOUT_S={timeout_s}; raise it, or 0 for no watchdog)\n{replay}\n  \
+             its events up to the hang: {lab}\n  \
              the Raft does not return and a thread cannot be stopped: ending the test process (exit code {HUNG_EXIT_CODE})",
             test_and_seed.trim_start_matches("RUN "),
             labrpc::Time(e.reached_ms),

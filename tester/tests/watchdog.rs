@@ -181,6 +181,10 @@ fn a_looping_raft_fails_within_the_limit_with_its_seed() {
         ),
         "{err}"
     );
+    assert!(
+        err.contains("  its events up to the hang: cargo run --release --bin lab -- replay TestInitialElection3A --seed 0x2a --edition 2026\n"),
+        "the lab line (the crate's lab binary shows what a stuck thread cannot): {err}"
+    );
 }
 
 #[test]

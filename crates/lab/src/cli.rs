@@ -245,6 +245,13 @@ pub struct ReplayArgs {
     /// with another hash did not reproduce, and says so.
     #[arg(long, value_name = "HASH", value_parser = parse_hash)]
     pub expect_hash: Option<u64>,
+    /// CPU time limit of the run, in ms (also: as long without using any
+    /// CPU); a run over it prints its events up to then and ends as a hang.
+    /// 0: no limit (under a debugger, stopped at a breakpoint). The default
+    /// is `cargo test`'s limit (`lab run`'s is shorter: a replay also
+    /// collects every event).
+    #[arg(long, default_value_t = tester::cargo::DEFAULT_TIMEOUT_S * 1000, value_parser = parse_limit_ms)]
+    pub timeout_ms: u64,
     /// Run every run twice, the second time in another process with
     /// another history, and compare them: a run whose two executions
     /// differ is reported as nondeterministic, with the first event where
@@ -353,6 +360,12 @@ impl fmt::Display for Shard {
 
 fn parse_seed_arg(s: &str) -> Result<u64, String> {
     parse_seed(s).map_err(|e| e.to_string())
+}
+
+fn parse_limit_ms(s: &str) -> Result<u64, String> {
+    s.trim()
+        .parse::<u64>()
+        .map_err(|_| format!("'{s}' is not a number of ms (0: no limit)"))
 }
 
 fn parse_hash(s: &str) -> Result<u64, String> {

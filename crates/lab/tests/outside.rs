@@ -54,6 +54,13 @@ fn binary() -> ExitCode {
             },
         )
         .variant("plain", "Student::make", || Box::new(Student::make))
+        .variant("loops", "a leader whose heartbeat never returns", || {
+            factory(Opts {
+                logs: true,
+                heartbeat_loops: true,
+                ..Opts::default()
+            })
+        })
         .run()
 }
 
@@ -446,6 +453,73 @@ fn cargo_test_logging_prints_the_replay_lines() {
     );
 }
 
+/// (h) A Raft that never returns: `lab run` reports the hang with a
+/// replay line, and that line, run, prints the events up to the hang
+/// (the stuck input's own cut in the middle), names the input that did
+/// not return, and ends as a hang instead of spinning forever.
+fn h_a_hanging_run_replays_up_to_the_hang() {
+    let run = me(&[
+        "--raft",
+        "loops",
+        "run",
+        "TestInitialElection3A",
+        "--seed",
+        "1",
+        "--timeout-ms",
+        "300",
+    ]);
+    assert_eq!(run.status.code(), Some(4), "{}", stdout(&run));
+    let text = stdout(&run);
+    let line = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("replay: "))
+        .expect(&text);
+    let (_, args) = line.split_once(" replay ").expect("a replay command");
+    let mut args: Vec<&str> = ["replay"].into_iter().chain(args.split(' ')).collect();
+    args.extend(["--timeout-ms", "300"]);
+    let replay = me(&args);
+    let text = stdout(&replay);
+    assert_eq!(replay.status.code(), Some(4), "{text}");
+    assert!(text.starts_with("replay TestInitialElection3A seed=0x1 edition=2026 raft=loops\n"));
+    let stuck = text
+        .lines()
+        .find_map(|l| l.strip_prefix("stopped at "))
+        .expect(&text);
+    let (when, what) = stuck.split_once(" virtual: ").expect(stuck);
+    let leader = text
+        .lines()
+        .filter_map(parse_line)
+        .rfind(|(_, _, _, msg)| msg.contains("won the election"))
+        .expect("a leader was elected");
+    assert!(
+        what.starts_with(&format!("S{}'s ", leader.1)) && what.ends_with(" input has not returned"),
+        "{stuck}"
+    );
+    assert!(when.ends_with('s'), "{when}");
+    let tries: Vec<_> = text
+        .lines()
+        .filter_map(parse_line)
+        .filter(|(_, _, _, msg)| msg.contains("retrying"))
+        .collect();
+    let elided: usize = text
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("  ... ")?
+                .strip_suffix(" more events of this input ...")
+        })
+        .expect("the stuck input's events are cut")
+        .parse()
+        .expect("a count");
+    assert_eq!(tries.len() + elided, 200, "every try, shown or counted");
+    assert!(
+        (20..40).contains(&tries.len()),
+        "the input's first and last 20 events"
+    );
+    assert!(tries.iter().all(|(_, s, _, _)| *s == leader.1));
+    assert!(text.contains(" hang (watchdog) in cpu-limit: "), "{text}");
+    assert!(text.contains("(--timeout-ms 0: no limit"), "{text}");
+}
+
 const CHECKS: &[(&str, fn())] = &[
     (
         "a_raft_s_own_events_are_attributed_to_server_and_time",
@@ -474,6 +548,10 @@ const CHECKS: &[(&str, fn())] = &[
     (
         "g_one_server_s_column_at_a_width",
         g_one_server_s_column_at_a_width,
+    ),
+    (
+        "h_a_hanging_run_replays_up_to_the_hang",
+        h_a_hanging_run_replays_up_to_the_hang,
     ),
     (
         "replay_snapshots_pin_the_format",

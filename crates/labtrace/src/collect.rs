@@ -185,7 +185,21 @@ impl Visit for Fields {
 #[derive(Clone, Debug, Default)]
 pub struct Collector {
     events: Arc<Mutex<Vec<Event>>>,
+    /// The input spans entered and not yet left, innermost last.
+    open: Arc<Mutex<Vec<OpenInput>>>,
     filter: LogFilter,
+}
+
+/// An input a server was given and has not returned from: what a run that
+/// never returns is stuck in ([`Collector::open_input`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OpenInput {
+    /// The server.
+    pub server: Option<usize>,
+    /// The input (`tick`, `request`, ...).
+    pub input: Option<&'static str>,
+    /// Its virtual time, in ms.
+    pub t: Option<u64>,
 }
 
 impl Collector {
@@ -193,8 +207,15 @@ impl Collector {
     pub fn new(filter: LogFilter) -> Collector {
         Collector {
             events: Arc::default(),
+            open: Arc::default(),
             filter,
         }
+    }
+
+    /// The innermost input being handled now, if any (read from another
+    /// thread while the run is stuck in it).
+    pub fn open_input(&self) -> Option<OpenInput> {
+        self.open.lock().expect("collector lock").last().copied()
     }
 
     /// Takes everything collected so far.
@@ -228,6 +249,24 @@ where
         attrs.record(&mut input);
         if let Some(span) = ctx.span(id) {
             span.extensions_mut().insert(input);
+        }
+    }
+
+    fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if let Some(input) = span.extensions().get::<InputSpan>() {
+            self.open.lock().expect("collector lock").push(OpenInput {
+                server: input.server,
+                input: input.input,
+                t: input.t,
+            });
+        }
+    }
+
+    fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
+        let Some(span) = ctx.span(id) else { return };
+        if span.extensions().get::<InputSpan>().is_some() {
+            self.open.lock().expect("collector lock").pop();
         }
     }
 
@@ -300,6 +339,29 @@ mod tests {
         let subscriber = tracing_subscriber::registry().with(collector.clone());
         tracing::subscriber::with_default(subscriber, body);
         collector.take()
+    }
+
+    #[test]
+    fn the_input_being_handled_is_open_until_it_returns() {
+        let collector = Collector::new(LogFilter::parse("debug").unwrap());
+        let subscriber = tracing_subscriber::registry().with(collector.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            assert_eq!(collector.open_input(), None);
+            let outer = tracing::info_span!(target: "lab::input", "input", server = 1u64, incarnation = 1u64, t = 700u64, input = "tick");
+            let entered = outer.enter();
+            let inner = tracing::info_span!(target: "lab::input", "input", server = 2u64, incarnation = 1u64, t = 700u64, input = "request");
+            {
+                let _inner = inner.enter();
+                let open = collector.open_input().expect("inside an input");
+                assert_eq!(
+                    (open.server, open.input, open.t),
+                    (Some(2), Some("request"), Some(700))
+                );
+            }
+            assert_eq!(collector.open_input().and_then(|o| o.input), Some("tick"));
+            drop(entered);
+            assert_eq!(collector.open_input(), None);
+        });
     }
 
     #[test]

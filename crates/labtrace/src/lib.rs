@@ -54,7 +54,7 @@ pub mod render;
 pub mod summary;
 pub mod vocab;
 
-pub use collect::{BadFilter, Collector, LogFilter};
+pub use collect::{BadFilter, Collector, LogFilter, OpenInput};
 pub use event::{Event, Source, Value};
 pub use listen::collected;
 pub use render::Style;

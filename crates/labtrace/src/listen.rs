@@ -21,11 +21,18 @@ use tracing_subscriber::layer::SubscriberExt;
 /// Runs `body` with a [`Collector`] filtered by `filter` as this thread's
 /// subscriber; returns its result and the events collected.
 pub fn collected<T>(filter: LogFilter, body: impl FnOnce() -> T) -> (T, Vec<Event>) {
-    keep_interest_shared();
     let collector = Collector::new(filter);
-    let subscriber = tracing_subscriber::registry().with(collector.clone());
-    let result = tracing::subscriber::with_default(subscriber, body);
+    let result = collected_by(&collector, body);
     (result, collector.take())
+}
+
+/// Runs `body` with `collector` as this thread's subscriber. A clone of the
+/// collector kept elsewhere sees the events as they come (what a run that
+/// never returns did before it stopped).
+pub fn collected_by<T>(collector: &Collector, body: impl FnOnce() -> T) -> T {
+    keep_interest_shared();
+    let subscriber = tracing_subscriber::registry().with(collector.clone());
+    tracing::subscriber::with_default(subscriber, body)
 }
 
 /// Registers, once per process, a dispatcher that wants nothing (see the

@@ -7,6 +7,7 @@
 //!
 //! [`collect`] is the same run as data, for other views of a run.
 
+mod hung;
 pub mod render;
 
 use crate::check::ChildCheck;
@@ -59,7 +60,6 @@ pub fn main<R: Raft>(
         .common
         .spec(test, args.seed)
         .checked(args.check_determinism);
-    let (outcome, events) = collect(spec, make(), filter);
     let style = Style {
         columns: args.columns,
         colour: std::io::IsTerminal::is_terminal(&std::io::stdout()),
@@ -69,6 +69,16 @@ pub fn main<R: Raft>(
         hide: args.hide.clone(),
         server: args.server,
     };
+    let collector = labtrace::Collector::new(filter);
+    let if_hung = hung::Hung {
+        job: job_of(spec, raft),
+        collector: collector.clone(),
+        style: style.clone(),
+    };
+    let outcome = hung::watched(args.timeout_ms, if_hung, || {
+        labtrace::listen::collected_by(&collector, || tester::run(spec, make()))
+    });
+    let events = collector.take();
     crate::out::print(render::header(&outcome, raft));
     crate::out::print(labtrace::render::render(&events, &style));
     crate::out::print(render::footer(&outcome, raft));
@@ -98,13 +108,7 @@ fn check_against_child<R: Raft>(
     raft: Option<&'static str>,
     verdict: Exit,
 ) -> Exit {
-    let job = Job {
-        test: spec.test.name,
-        seed: spec.seed,
-        edition: spec.edition,
-        raft,
-        strict: spec.strict,
-    };
+    let job = job_of(spec, raft);
     let record = RunRecord::from_outcome(outcome, 0.0, raft);
     let record = checker.check(record, job, |path| describe_one(job, make, path));
     checker.close();
@@ -119,6 +123,17 @@ fn check_against_child<R: Raft>(
             );
             verdict
         }
+    }
+}
+
+/// The run `spec` of `raft`, as a job.
+fn job_of(spec: RunSpec, raft: Option<&'static str>) -> Job {
+    Job {
+        test: spec.test.name,
+        seed: spec.seed,
+        edition: spec.edition,
+        raft,
+        strict: spec.strict,
     }
 }
 

@@ -10,12 +10,15 @@ use tester::seeds::show_seed;
 
 /// The first line: what is replayed.
 pub fn header(outcome: &Outcome, raft: Option<&str>) -> String {
+    title(outcome.test, outcome.seed, outcome.edition.year(), raft)
+}
+
+/// The first line, from its parts.
+pub(crate) fn title(test: &str, seed: u64, edition: u16, raft: Option<&str>) -> String {
     let raft = raft.map_or(String::new(), |r| format!(" raft={r}"));
     format!(
-        "replay {} seed={} edition={}{raft}\n",
-        outcome.test,
-        show_seed(outcome.seed),
-        outcome.edition
+        "replay {test} seed={} edition={edition}{raft}\n",
+        show_seed(seed)
     )
 }
 

@@ -27,6 +27,9 @@ pub struct Opts {
     /// The bug: a leader refused an AppendEntries truncates its own log to
     /// the follower's (as it guesses it).
     pub leader_truncates: bool,
+    /// The bug: a leader's heartbeat never returns (it retries forever,
+    /// logging its first few tries).
+    pub heartbeat_loops: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -195,6 +198,9 @@ impl Student {
     }
 
     fn broadcast(&mut self, now: u64, out: &mut Out) {
+        if self.opts.heartbeat_loops {
+            spin_forever(self.me);
+        }
         for peer in (0..self.n).filter(|&p| p != self.me) {
             self.send_append(peer, out);
         }
@@ -420,5 +426,16 @@ impl Raft for Student {
             snapshot_term: Term(0),
             log_terms: self.log[1..].iter().map(|(t, _)| Term(*t)).collect(),
         })
+    }
+}
+
+/// `heartbeat_loops`: a retry loop whose exit condition never holds.
+fn spin_forever(me: usize) -> ! {
+    let mut tries: u64 = 0;
+    loop {
+        tries = std::hint::black_box(tries + 1);
+        if tries <= 200 {
+            tracing::debug!(target: "student", me = me as u64, tries, "heartbeat not sent yet, retrying");
+        }
     }
 }
