@@ -476,7 +476,13 @@ fn h_a_hanging_run_replays_up_to_the_hang() {
         .expect(&text);
     let (_, args) = line.split_once(" replay ").expect("a replay command");
     let mut args: Vec<&str> = ["replay"].into_iter().chain(args.split(' ')).collect();
-    args.extend(["--timeout-ms", "300"]);
+    let html = std::env::temp_dir().join(format!("lab-hung-{}.html", std::process::id()));
+    args.extend([
+        "--timeout-ms",
+        "300",
+        "--html",
+        html.to_str().expect("utf-8"),
+    ]);
     let replay = me(&args);
     let text = stdout(&replay);
     assert_eq!(replay.status.code(), Some(4), "{text}");
@@ -518,6 +524,8 @@ fn h_a_hanging_run_replays_up_to_the_hang() {
     assert!(tries.iter().all(|(_, s, _, _)| *s == leader.1));
     assert!(text.contains(" hang (watchdog) in cpu-limit: "), "{text}");
     assert!(text.contains("(--timeout-ms 0: no limit"), "{text}");
+    assert!(text.contains("--html, --perfetto: not written (the run never ended)"));
+    assert!(!html.exists(), "no picture of a run that never ended");
 }
 
 const CHECKS: &[(&str, fn())] = &[

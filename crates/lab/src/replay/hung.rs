@@ -19,6 +19,9 @@ pub(crate) struct Hung {
     pub(crate) job: Job,
     pub(crate) collector: Collector,
     pub(crate) style: Style,
+    /// `--html` or `--perfetto` was given (a run that never ended has no
+    /// picture: the report says so).
+    pub(crate) pictures_wanted: bool,
 }
 
 /// Runs `run` under a CPU-time watchdog of `timeout_ms` (0: none); a run
@@ -72,6 +75,9 @@ impl Hung {
             let _ = writeln!(out, "{line}");
         }
         out.push_str("  (--timeout-ms 0: no limit, e.g. under a debugger)\n");
+        if self.pictures_wanted {
+            out.push_str("  --html, --perfetto: not written (the run never ended)\n");
+        }
         out
     }
 }
