@@ -7,6 +7,7 @@ use crate::record::{Job, RunRecord};
 use crate::report::Exit;
 use labtrace::{Collector, Event, OpenInput, Style};
 use std::fmt::Write as _;
+use std::path::PathBuf;
 use std::time::{Duration, Instant as WallClock};
 use tester::watchdog::{Expiry, Watchdog};
 
@@ -19,9 +20,9 @@ pub(crate) struct Hung {
     pub(crate) job: Job,
     pub(crate) collector: Collector,
     pub(crate) style: Style,
-    /// `--html` or `--perfetto` was given (a run that never ended has no
-    /// picture: the report says so).
-    pub(crate) pictures_wanted: bool,
+    /// `--html` and `--perfetto`'s files: a run that never ended has no
+    /// picture, and the report says so.
+    pub(crate) pictures: Vec<PathBuf>,
 }
 
 /// Runs `run` under a CPU-time watchdog of `timeout_ms` (0: none); a run
@@ -75,8 +76,16 @@ impl Hung {
             let _ = writeln!(out, "{line}");
         }
         out.push_str("  (--timeout-ms 0: no limit, e.g. under a debugger)\n");
-        if self.pictures_wanted {
-            out.push_str("  --html, --perfetto: not written (the run never ended)\n");
+        for path in &self.pictures {
+            // The empty file the flag's check made before the run, if so.
+            if std::fs::metadata(path).is_ok_and(|m| m.len() == 0) {
+                let _ = std::fs::remove_file(path);
+            }
+            let _ = writeln!(
+                out,
+                "  {}: not written (the run never ended)",
+                path.display()
+            );
         }
         out
     }

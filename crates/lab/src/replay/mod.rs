@@ -74,7 +74,7 @@ pub fn main<R: Raft>(
         job: job_of(spec, raft),
         collector: collector.clone(),
         style: style.clone(),
-        pictures_wanted: args.html.is_some() || args.perfetto.is_some(),
+        pictures: args.html.iter().chain(&args.perfetto).cloned().collect(),
     };
     let outcome = hung::watched(args.timeout_ms, if_hung, || {
         labtrace::listen::collected_by(&collector, || tester::run(spec, make()))
