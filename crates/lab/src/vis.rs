@@ -28,7 +28,7 @@ fn usage(e: BadOutput) -> Usage {
 }
 
 /// What `lab replay` was asked to write.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct ReplayPictures {
     html: Option<PathBuf>,
     perfetto: Option<PathBuf>,
@@ -64,13 +64,18 @@ impl ReplayPictures {
         }
         let events = tester::vis::events_of(events);
         let timeline = tester::vis::timeline(spec, outcome, &events, about(outcome, raft));
+        self.write_timeline(&timeline)
+    }
+
+    /// Writes `timeline` to the files asked for; the lines to print.
+    pub(crate) fn write_timeline(&self, timeline: &Timeline) -> Result<String, Usage> {
         let mut out = String::new();
         if let Some(p) = &self.html {
-            config::write(p, &labvis::html::render(&timeline)).map_err(usage)?;
+            config::write(p, &labvis::html::render(timeline)).map_err(usage)?;
             out.push_str(&format!("  timeline: {}\n", p.display()));
         }
         if let Some(p) = &self.perfetto {
-            config::write(p, &labvis::perfetto::render(&timeline)).map_err(usage)?;
+            config::write(p, &labvis::perfetto::render(timeline)).map_err(usage)?;
             out.push_str(&format!(
                 "  perfetto: {} (open in ui.perfetto.dev or chrome://tracing)\n",
                 p.display()
@@ -81,7 +86,7 @@ impl ReplayPictures {
 }
 
 /// The page's replay lines for a run of `lab`: this tool's, then cargo's.
-fn about(outcome: &Outcome, raft: Option<&str>) -> About {
+pub(crate) fn about(outcome: &Outcome, raft: Option<&str>) -> About {
     let lab = crate::record::replay_command(
         outcome.test,
         outcome.seed,

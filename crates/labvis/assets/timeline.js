@@ -41,7 +41,7 @@
   }
   function failedWhere(f) {
     if (f.oracle) return 'by the strict oracle ' + f.oracle;
-    return (f.kind === 'panic' ? 'with a panic' : f.kind === 'runaway' ? 'runaway' : 'in') + ' ' + f.check;
+    return (f.kind === 'panic' ? 'with a panic' : f.kind === 'runaway' ? 'runaway' : f.kind === 'hang' ? 'hang in' : 'in') + ' ' + f.check;
   }
   function fmt(ms) { return (ms / 1000).toFixed(3) + 's'; }
   function x(t) { return (t - view.t0) / (view.t1 - view.t0) * view.width; }
@@ -121,7 +121,9 @@
     meta.className = 'meta';
     meta.textContent = 'seed ' + H.seed + ' · edition ' + H.edition + (H.raft ? ' · raft ' + H.raft : '') +
       (H.strict ? ' · strict oracles' : '') + ' · ' + N + ' servers · ' + fmt(H.end_ms) + ' virtual · ' +
-      H.events + ' simulator events · trace hash ' + H.trace_hash;
+      (H.verdict === 'hung'
+        ? 'the Raft never returned: no event count or trace hash'
+        : H.events + ' simulator events · trace hash ' + H.trace_hash);
     h.appendChild(meta);
     H.replay.forEach((cmd, k) => {
       const d = document.createElement('div');

@@ -108,7 +108,8 @@ pub struct Header {
     pub trace_hash: String,
     /// Simulator events processed.
     pub events: u64,
-    /// `passed` or `failed`.
+    /// `passed`, `failed`, or `hung` (a run that never returned, drawn up
+    /// to where it stopped: no event count or trace hash).
     pub verdict: String,
     /// The command that replays the run (the first is the one to paste).
     pub replay: Vec<String>,
@@ -147,7 +148,8 @@ pub struct FailureMark {
     pub check: String,
     /// The course's message.
     pub message: String,
-    /// `check`, `panic`, `runaway`, `oracle`.
+    /// `check`, `panic`, `runaway` (the event budget), `hang` (the
+    /// watchdog stopped a run that never returned), `oracle`.
     pub kind: String,
     /// The violated strict oracle, when a strict oracle failed the run.
     pub oracle: Option<String>,

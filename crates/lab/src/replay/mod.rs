@@ -71,10 +71,11 @@ pub fn main<R: Raft>(
     };
     let collector = labtrace::Collector::new(filter);
     let if_hung = hung::Hung {
-        job: job_of(spec, raft),
+        spec,
+        raft,
         collector: collector.clone(),
         style: style.clone(),
-        pictures: args.html.iter().chain(&args.perfetto).cloned().collect(),
+        pictures: pictures.clone(),
     };
     let outcome = hung::watched(args.timeout_ms, if_hung, || {
         labtrace::listen::collected_by(&collector, || tester::run(spec, make()))

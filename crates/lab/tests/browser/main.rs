@@ -8,7 +8,8 @@
 //!
 //! The pages: a 5-server Figure 8 failure of an injected bug, the same test
 //! failed by a strict oracle, a passing run, the longest course test (its
-//! size is checked here), and a student's Raft written in this directory.
+//! size is checked here), a student's Raft written in this directory, and
+//! a Raft that never returns, drawn up to the hang.
 //!
 //! Chromium and playwright-core come from `scripts/install-browser-deps`
 //! (`make test` runs it). Without them this test fails, saying so; set
@@ -186,6 +187,39 @@ fn longest() -> Value {
     entry("snapshot-install-unreliable", &file, 3, n, None, false)
 }
 
+/// A Raft that never returns (lab's planted `hang`, outside labraft):
+/// `lab replay` draws the run up to the hang, marked where it stopped.
+fn hung() -> Value {
+    let html = out_dir().join("hung.html");
+    let h = html.to_str().expect("utf-8");
+    let args = [
+        "--raft",
+        "hang",
+        "replay",
+        "TestInitialElection3A",
+        "--seed",
+        "1",
+    ];
+    let out = common::lab(&[&args[..], &["--timeout-ms", "300", "--html", h]].concat());
+    let stdout = common::stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{stdout}");
+    assert!(stdout.contains(&format!("  timeline: {h}")), "{stdout}");
+    // What the page must show, from the replay's own lines.
+    let label = |l: &str| l.split_whitespace().nth(2).map(str::to_string);
+    let labels: Vec<String> = stdout.lines().filter_map(label).collect();
+    let count = |what: &str| labels.iter().filter(|l| *l == what).count();
+    let seen = (count("restart:"), count("send"), count("role"));
+    assert_eq!(seen.0, 3, "three servers, none restarted: {stdout}");
+    entry(
+        "hung",
+        &html,
+        3,
+        seen,
+        Some("exceeded the CPU limit"),
+        false,
+    )
+}
+
 fn student_factory() -> Factory<student::Student> {
     Box::new(<student::Student as raftapi::Raft>::make)
 }
@@ -234,6 +268,7 @@ fn timelines_open_in_headless_chromium() {
         passing(),
         longest(),
         student(),
+        hung(),
     ];
     let manifest = out_dir().join("manifest.json");
     std::fs::write(&manifest, serde_json::to_string_pretty(&entries).unwrap()).unwrap();
