@@ -61,6 +61,14 @@ fn binary() -> ExitCode {
                 ..Opts::default()
             })
         })
+        .variant("loops-logging", "the same, logging every try", || {
+            factory(Opts {
+                logs: true,
+                heartbeat_loops: true,
+                loop_logs_every_try: true,
+                ..Opts::default()
+            })
+        })
         .run()
 }
 
@@ -537,6 +545,30 @@ fn h_a_hanging_run_replays_up_to_the_hang() {
     );
 }
 
+/// (i) A Raft that logs in a loop that never ends: the replay keeps the
+/// first 100,000 events of that input and counts the rest, so memory
+/// stays bounded until the watchdog stops it.
+fn i_a_logging_loop_is_kept_to_its_first_events() {
+    let args = ["--raft", "loops-logging", "replay", "TestInitialElection3A"];
+    let out = me(&[&args[..], &["--seed", "1", "--timeout-ms", "2000"]].concat());
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{text}");
+    let cut = text
+        .lines()
+        .find_map(|l| l.strip_prefix("  ... ")?.strip_suffix(" ..."))
+        .expect(&text);
+    let (more, why) = cut.split_once(" more events of this input (").expect(cut);
+    let (dropped, why) = why.split_once(" not kept: ").expect(cut);
+    assert_eq!(why, "past the first 100000 events of one input)");
+    let (more, dropped): (u64, u64) = (more.parse().unwrap(), dropped.parse().unwrap());
+    assert!(dropped > 0, "the loop outran the cap: {cut}");
+    // The input's first and last 20 events are shown, the rest counted.
+    assert_eq!(40 + more, 100_000 + dropped, "kept + dropped: {cut}");
+    let tail = text.lines().skip_while(|l| !l.starts_with("  ... "));
+    let tries = tail.filter(|l| l.contains("retrying")).count();
+    assert_eq!(tries, 20, "the last events shown are the loop's");
+}
+
 const CHECKS: &[(&str, fn())] = &[
     (
         "a_raft_s_own_events_are_attributed_to_server_and_time",
@@ -569,6 +601,10 @@ const CHECKS: &[(&str, fn())] = &[
     (
         "h_a_hanging_run_replays_up_to_the_hang",
         h_a_hanging_run_replays_up_to_the_hang,
+    ),
+    (
+        "i_a_logging_loop_is_kept_to_its_first_events",
+        i_a_logging_loop_is_kept_to_its_first_events,
     ),
     (
         "replay_snapshots_pin_the_format",

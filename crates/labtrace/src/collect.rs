@@ -184,10 +184,25 @@ impl Visit for Fields {
 /// Clones share the same store.
 #[derive(Clone, Debug, Default)]
 pub struct Collector {
-    events: Arc<Mutex<Vec<Event>>>,
-    /// The input spans entered and not yet left, innermost last.
-    open: Arc<Mutex<Vec<OpenInput>>>,
+    store: Arc<Mutex<Store>>,
     filter: LogFilter,
+    /// The most events kept of one input ([`INPUT_EVENTS_KEPT`]).
+    input_cap: u64,
+}
+
+/// The most events kept of one input: a Raft that logs in a loop that
+/// never ends would otherwise fill the memory before a watchdog stops it.
+pub const INPUT_EVENTS_KEPT: u64 = 100_000;
+
+/// What a collector holds.
+#[derive(Debug, Default)]
+struct Store {
+    events: Vec<Event>,
+    /// The input spans entered and not yet left, innermost last, each with
+    /// the events it emitted so far.
+    open: Vec<(OpenInput, u64)>,
+    /// Events not kept: past the cap of their input.
+    dropped: u64,
 }
 
 /// An input a server was given and has not returned from: what a run that
@@ -206,30 +221,47 @@ impl Collector {
     /// A collector keeping what `filter` wants.
     pub fn new(filter: LogFilter) -> Collector {
         Collector {
-            events: Arc::default(),
-            open: Arc::default(),
+            store: Arc::default(),
             filter,
+            input_cap: INPUT_EVENTS_KEPT,
         }
+    }
+
+    fn store(&self) -> std::sync::MutexGuard<'_, Store> {
+        self.store.lock().expect("collector lock")
     }
 
     /// The innermost input being handled now, if any (read from another
     /// thread while the run is stuck in it).
     pub fn open_input(&self) -> Option<OpenInput> {
-        self.open.lock().expect("collector lock").last().copied()
+        self.store().open.last().map(|(input, _)| *input)
     }
 
     /// Takes everything collected so far.
     pub fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.events.lock().expect("collector lock"))
+        std::mem::take(&mut self.store().events)
+    }
+
+    /// How many events were not kept: those of an input past its first
+    /// [`INPUT_EVENTS_KEPT`].
+    pub fn dropped(&self) -> u64 {
+        self.store().dropped
     }
 
     fn push(&self, event: Event) {
-        self.events.lock().expect("collector lock").push(event);
+        let mut store = self.store();
+        if let Some((_, emitted)) = store.open.last_mut() {
+            *emitted += 1;
+            if *emitted > self.input_cap {
+                store.dropped += 1;
+                return;
+            }
+        }
+        store.events.push(event);
     }
 
     fn last_t(&self) -> u64 {
-        let events = self.events.lock().expect("collector lock");
-        events.last().map_or(0, |e| e.t)
+        self.store().events.last().map_or(0, |e| e.t)
     }
 }
 
@@ -255,18 +287,19 @@ where
     fn on_enter(&self, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         if let Some(input) = span.extensions().get::<InputSpan>() {
-            self.open.lock().expect("collector lock").push(OpenInput {
+            let open = OpenInput {
                 server: input.server,
                 input: input.input,
                 t: input.t,
-            });
+            };
+            self.store().open.push((open, 0));
         }
     }
 
     fn on_exit(&self, id: &Id, ctx: Context<'_, S>) {
         let Some(span) = ctx.span(id) else { return };
         if span.extensions().get::<InputSpan>().is_some() {
-            self.open.lock().expect("collector lock").pop();
+            self.store().open.pop();
         }
     }
 
@@ -339,6 +372,35 @@ mod tests {
         let subscriber = tracing_subscriber::registry().with(collector.clone());
         tracing::subscriber::with_default(subscriber, body);
         collector.take()
+    }
+
+    #[test]
+    fn an_input_s_events_past_the_cap_are_counted_not_kept() {
+        let collector = Collector {
+            input_cap: 3,
+            ..Collector::new(LogFilter::parse("debug").unwrap())
+        };
+        let subscriber = tracing_subscriber::registry().with(collector.clone());
+        tracing::subscriber::with_default(subscriber, || {
+            for t in [100u64, 200] {
+                let span = tracing::info_span!(target: "lab::input", "input", server = 0u64, incarnation = 1u64, t, input = "tick");
+                let _entered = span.enter();
+                for k in 0..5u64 {
+                    tracing::info!(target: "student", k, "loop");
+                }
+            }
+            tracing::info!(target: "student", "outside any input");
+        });
+        let events = collector.take();
+        let at = |t: u64| {
+            events
+                .iter()
+                .filter(|e| e.t == t && e.input.is_some())
+                .count()
+        };
+        assert_eq!((at(100), at(200)), (3, 3), "each input keeps its first 3");
+        assert_eq!(collector.dropped(), 4);
+        assert_eq!(events.last().unwrap().message, "outside any input");
     }
 
     #[test]

@@ -57,7 +57,16 @@ impl Hung {
         if events.len() - start > 2 * STUCK_SHOWN {
             let (head, tail) = (start + STUCK_SHOWN, events.len() - STUCK_SHOWN);
             out.push_str(&labtrace::render::render(&events[..head], &self.style));
-            let _ = writeln!(out, "  ... {} more events of this input ...", tail - head);
+            let dropped = self.collector.dropped();
+            let more = (tail - head) as u64 + dropped;
+            let _ = match dropped {
+                0 => writeln!(out, "  ... {more} more events of this input ..."),
+                _ => writeln!(
+                    out,
+                    "  ... {more} more events of this input ({dropped} not kept: {}) ...",
+                    super::past_cap()
+                ),
+            };
             out.push_str(&labtrace::render::render(&events[tail..], &self.style));
         } else {
             out.push_str(&labtrace::render::render(&events, &self.style));

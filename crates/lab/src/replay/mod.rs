@@ -83,6 +83,13 @@ pub fn main<R: Raft>(
     let events = collector.take();
     crate::out::print(render::header(&outcome, raft));
     crate::out::print(labtrace::render::render(&events, &style));
+    if collector.dropped() > 0 {
+        let dropped = collector.dropped();
+        crate::out::line(format!(
+            "  ... {dropped} events not kept ({}) ...",
+            past_cap()
+        ));
+    }
     crate::out::print(render::footer(&outcome, raft));
     crate::out::print(pictures.write(&spec, &outcome, &events, raft)?); // #11
     if let Some(expected) = args.expect_hash.filter(|&h| h != outcome.trace_hash) {
@@ -126,6 +133,14 @@ fn check_against_child<R: Raft>(
             verdict
         }
     }
+}
+
+/// Why a replay's collector did not keep some events.
+fn past_cap() -> String {
+    format!(
+        "past the first {} events of one input",
+        labtrace::collect::INPUT_EVENTS_KEPT
+    )
 }
 
 /// The run `spec` of `raft`, as a job.

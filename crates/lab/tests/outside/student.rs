@@ -30,6 +30,8 @@ pub struct Opts {
     /// The bug: a leader's heartbeat never returns (it retries forever,
     /// logging its first few tries).
     pub heartbeat_loops: bool,
+    /// With `heartbeat_loops`: every try is logged, for ever.
+    pub loop_logs_every_try: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -199,7 +201,7 @@ impl Student {
 
     fn broadcast(&mut self, now: u64, out: &mut Out) {
         if self.opts.heartbeat_loops {
-            spin_forever(self.me);
+            spin_forever(self.me, self.opts.loop_logs_every_try);
         }
         for peer in (0..self.n).filter(|&p| p != self.me) {
             self.send_append(peer, out);
@@ -430,11 +432,11 @@ impl Raft for Student {
 }
 
 /// `heartbeat_loops`: a retry loop whose exit condition never holds.
-fn spin_forever(me: usize) -> ! {
+fn spin_forever(me: usize, log_every_try: bool) -> ! {
     let mut tries: u64 = 0;
     loop {
         tries = std::hint::black_box(tries + 1);
-        if tries <= 200 {
+        if tries <= 200 || log_every_try {
             tracing::debug!(target: "student", me = me as u64, tries, "heartbeat not sent yet, retrying");
         }
     }
