@@ -45,6 +45,30 @@ fixture!(os_random, || super::flawed(super::Flaw::OsRandom));
 fixture!(wall_clock, || super::flawed(super::Flaw::WallClock));
 fixture!(static_counter, || super::flawed(super::Flaw::StaticCounter));
 fixture!(deterministic, super::student);
+fixture!(killed_in_child, super::killed_in_child);
+
+/// How `killed_in_child` is killed: `always`, or a path, removed by the one
+/// child that is killed (a kill from outside, once).
+const KILL: &str = "LAB_KILL_CHILD";
+
+/// The student's Raft, its process SIGKILLed as a check's child process
+/// starts its first run, as `KILL` says.
+fn killed_in_child() -> Factory<Student> {
+    Box::new(|c, p, o| {
+        let child = std::env::var_os(tester::determinism::child::CHILD_VAR).is_some();
+        if child && c.me.0 == 0 && c.now.0 == 0 {
+            let kill = match std::env::var(KILL) {
+                Ok(how) if how == "always" => true,
+                Ok(marker) => std::fs::remove_file(marker).is_ok(),
+                Err(_) => false,
+            };
+            if kill {
+                signal_hook::low_level::raise(signal_hook::consts::SIGKILL).expect("raised");
+            }
+        }
+        Student::make_with(Opts::default(), c, p, o)
+    })
+}
 
 /// Runs fixture `module` in a process of its own, with `vars` set.
 fn fixture(module: &str, vars: &[(&str, &str)]) -> Output {
@@ -127,6 +151,35 @@ fn a_deterministic_raft_passes_the_check() {
     let out = fixture("deterministic", &vars);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("test deterministic::TestInitialElection3A ... ok"));
+}
+
+/// A child killed from outside once is replaced (its seeds run in a fresh
+/// one): the deterministic Raft passes. Killed every time, the check
+/// fails, saying the re-run did not finish.
+#[test]
+fn a_check_child_killed_once_is_replaced() {
+    let marker = std::env::temp_dir().join(format!("lab-kill-child-{}", std::process::id()));
+    let marker_arg = marker.to_str().expect("utf-8").to_string();
+    for (how, passes) in [(marker_arg.as_str(), true), ("always", false)] {
+        std::fs::write(&marker, b"").expect("marker written");
+        let vars = [
+            ("LAB_CHECK_DETERMINISM", "1"),
+            ("LAB_SEEDS", "3"),
+            (KILL, how),
+        ];
+        let out = fixture("killed_in_child", &vars);
+        let text = text(&out);
+        assert!(!marker.exists() || how == "always", "killed once: {text}");
+        assert_eq!(out.status.success(), passes, "{how}: {text}");
+        if !passes {
+            assert!(text.contains("did not finish"), "{text}");
+            assert!(
+                text.contains("SIGKILL") || text.contains("signal: 9"),
+                "{text}"
+            );
+        }
+    }
+    let _ = std::fs::remove_file(&marker);
 }
 
 #[test]

@@ -178,6 +178,41 @@ fn temp_path(what: &str) -> PathBuf {
     std::env::temp_dir().join(format!("lab-check-{}-{n}-{what}.tsv", std::process::id()))
 }
 
+/// A child's hashes of the `checked` seeds, and how it ended. A child
+/// killed by a signal before it finished (from outside as likely as not:
+/// the OOM killer, a user) is replaced once: the seeds it did not finish
+/// run in a fresh child, so that a kill is not taken for nondeterminism;
+/// a Raft that kills its own process there does so again.
+fn child_hashes(
+    invocation: &Invocation,
+    checked: &[Checked],
+) -> (Vec<(u64, u64, String)>, io::Result<Output>) {
+    let (mut theirs, output) = hashes_from(invocation, checked);
+    let killed = output.as_ref().is_ok_and(|o| o.status.code().is_none());
+    if killed && theirs.len() < checked.len() {
+        let (rest, again) = hashes_from(invocation, &checked[theirs.len()..]);
+        theirs.extend(rest);
+        return (theirs, again);
+    }
+    (theirs, output)
+}
+
+/// One child's run of the `checked` seeds (in a row): its hashes file,
+/// read, and how it ended.
+fn hashes_from(
+    invocation: &Invocation,
+    checked: &[Checked],
+) -> (Vec<(u64, u64, String)>, io::Result<Output>) {
+    let path = temp_path("hashes");
+    let role = format!("hash:{}", path.display());
+    let output = invocation
+        .command(&role, checked[0].seed, checked.len() as u64)
+        .output();
+    let theirs = read_hashes(&path);
+    let _ = std::fs::remove_file(&path);
+    (theirs, output)
+}
+
 /// Reads a hash child's file: (seed, hash, how it ended) per line.
 fn read_hashes(path: &Path) -> Vec<(u64, u64, String)> {
     let Ok(file) = File::open(path) else {
@@ -223,14 +258,8 @@ pub fn verify(
     checked: &[Checked],
     describe_here: &dyn Fn(u64, &Path) -> io::Result<Outcome>,
 ) -> Option<String> {
-    let first = checked.first()?;
-    let path = temp_path("hashes");
-    let role = format!("hash:{}", path.display());
-    let output = invocation
-        .command(&role, first.seed, checked.len() as u64)
-        .output();
-    let theirs = read_hashes(&path);
-    let _ = std::fs::remove_file(&path);
+    checked.first()?;
+    let (theirs, output) = child_hashes(invocation, checked);
     for (k, mine) in checked.iter().enumerate() {
         let found = match theirs.get(k) {
             Some((seed, hash, ended)) if *seed == mine.seed => {
