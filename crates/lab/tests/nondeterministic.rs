@@ -14,6 +14,8 @@ mod student;
 
 #[path = "nondeterministic/flawed.rs"]
 mod flawed;
+#[path = "nondeterministic/kill.rs"]
+mod kill;
 
 use flawed::{Flaw, Flawed};
 use serde_json::Value;
@@ -81,14 +83,7 @@ fn kill_in_second_run(c: &raftapi::Config) {
     if c.me.0 != 0 || c.now.0 != 0 || RUNS_MADE.fetch_add(1, Ordering::Relaxed) != 1 {
         return;
     }
-    let kill = match std::env::var(KILL) {
-        Ok(how) if how == "always" => true,
-        Ok(marker) => std::fs::remove_file(marker).is_ok(),
-        Err(_) => false,
-    };
-    if kill {
-        signal_hook::low_level::raise(signal_hook::consts::SIGKILL).expect("raised");
-    }
+    kill::sigkill_as(KILL);
 }
 
 /// Runs this executable as the lab binary.

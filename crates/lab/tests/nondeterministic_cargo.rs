@@ -12,6 +12,8 @@ mod student;
 #[allow(dead_code)]
 #[path = "nondeterministic/flawed.rs"]
 mod flawed;
+#[path = "nondeterministic/kill.rs"]
+mod kill;
 
 use flawed::{Flaw, Flawed};
 use std::process::{Command, Output};
@@ -57,14 +59,7 @@ fn killed_in_child() -> Factory<Student> {
     Box::new(|c, p, o| {
         let child = std::env::var_os(tester::determinism::child::CHILD_VAR).is_some();
         if child && c.me.0 == 0 && c.now.0 == 0 {
-            let kill = match std::env::var(KILL) {
-                Ok(how) if how == "always" => true,
-                Ok(marker) => std::fs::remove_file(marker).is_ok(),
-                Err(_) => false,
-            };
-            if kill {
-                signal_hook::low_level::raise(signal_hook::consts::SIGKILL).expect("raised");
-            }
+            kill::sigkill_as(KILL);
         }
         Student::make_with(Opts::default(), c, p, o)
     })
