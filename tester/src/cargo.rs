@@ -286,9 +286,7 @@ fn heading(test: &registry::TestDef, seed: u64, env: &EnvConfig) -> String {
 fn lab_replay(test: &registry::TestDef, seed: u64, env: &EnvConfig) -> String {
     format!(
         "cargo run --release --bin lab -- {}",
-        crate::seeds::lab_replay_command(test.name, seed, env.edition)
-            .strip_prefix("lab ")
-            .expect("a lab command")
+        crate::seeds::lab_replay_args(test.name, seed, env.edition)
     )
 }
 

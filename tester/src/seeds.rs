@@ -85,8 +85,13 @@ pub fn replay_command_expecting(
 
 /// The same replay through the `lab` tool (with the trace shown).
 pub fn lab_replay_command(test: &str, seed: u64, edition: Edition) -> String {
+    format!("lab {}", lab_replay_args(test, seed, edition))
+}
+
+/// [`lab_replay_command`]'s arguments: `replay TEST --seed S --edition E`.
+pub fn lab_replay_args(test: &str, seed: u64, edition: Edition) -> String {
     format!(
-        "lab replay {test} --seed {} --edition {edition}",
+        "replay {test} --seed {} --edition {edition}",
         show_seed(seed)
     )
 }
